@@ -1,0 +1,2 @@
+export * as InMemoryEventBus from "./memory/InMemoryEventBus"
+export * as InMemoryJobRepository from "./memory/InMemoryJobRepository"

@@ -1,0 +1,121 @@
+/**
+ * The HTTP contract, shared by the server (which implements it) and the web
+ * client (which derives a typed client from it). Everything is under /api.
+ *
+ * `GET /api/events` (server-sent events) is served beside this contract as a plain
+ * route, because a typed client would wait for the end of an endless body.
+ */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { InvalidJobTransition, JobNotFound } from "./Errors"
+import { Job } from "./Job"
+import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
+import { JobCursor } from "./ports/JobRepository"
+
+export const DEFAULT_PAGE_SIZE = 20
+export const MAX_PAGE_SIZE = 100
+
+export const CreateJobRequest = Schema.Struct({
+  name: JobName,
+  durationSeconds: DurationSeconds,
+}).annotations({ identifier: "CreateJobRequest", parseOptions: { errors: "all" } })
+
+/** The opaque `cursor` / `nextCursor` string: base64url of the cursor's JSON. */
+export const JobCursorString = Schema.compose(
+  Schema.StringFromBase64Url,
+  Schema.parseJson(JobCursor),
+).annotations({
+  identifier: "JobCursor",
+  description: "Opaque cursor: the nextCursor of a previous page",
+  message: () => "must be the nextCursor value of a previous page",
+})
+
+export const ListJobsParams = Schema.Struct({
+  status: Schema.optional(JobStatus),
+  limit: Schema.optionalWith(
+    Schema.NumberFromString.pipe(
+      Schema.int(),
+      Schema.between(1, MAX_PAGE_SIZE),
+      Schema.annotations({
+        message: () => `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
+      }),
+    ),
+    { default: () => DEFAULT_PAGE_SIZE },
+  ),
+  cursor: Schema.optional(JobCursorString),
+}).annotations({ parseOptions: { errors: "all" } })
+
+export const JobPageResponse = Schema.Struct({
+  items: Schema.Array(Job),
+  nextCursor: Schema.NullOr(JobCursorString),
+}).annotations({ identifier: "JobPage" })
+
+export const JobIdPath = Schema.Struct({ id: JobId })
+
+/** The job store or another backing service cannot serve the request right now. */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 }),
+) {}
+
+export const ServiceState = Schema.Literal("up", "down")
+
+export const HealthReport = Schema.Struct({
+  postgres: ServiceState,
+  redis: ServiceState,
+}).annotations({ identifier: "HealthReport" })
+
+/** At least one backing service does not answer; the fields say which. */
+export class Unhealthy extends Schema.TaggedError<Unhealthy>()(
+  "Unhealthy",
+  { message: Schema.String, postgres: ServiceState, redis: ServiceState },
+  HttpApiSchema.annotations({ status: 503 }),
+) {}
+
+export class JobsGroup extends HttpApiGroup.make("jobs")
+  .add(
+    HttpApiEndpoint.post("createJob", "/jobs")
+      .setPayload(CreateJobRequest)
+      .addSuccess(Job, { status: 201 })
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "Create a job that sleeps durationSeconds"),
+  )
+  .add(
+    HttpApiEndpoint.get("listJobs", "/jobs")
+      .setUrlParams(ListJobsParams)
+      .addSuccess(JobPageResponse)
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "List jobs newest first, with keyset pagination"),
+  )
+  .add(
+    HttpApiEndpoint.get("getJob", "/jobs/:id")
+      .setPath(JobIdPath)
+      .addSuccess(Job)
+      .addError(JobNotFound, { status: 404 })
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "Get one job"),
+  )
+  .add(
+    HttpApiEndpoint.post("cancelJob", "/jobs/:id/cancel")
+      .setPath(JobIdPath)
+      .addSuccess(Job)
+      .addError(JobNotFound, { status: 404 })
+      .addError(InvalidJobTransition, { status: 409 })
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "Cancel a PENDING or RUNNING job"),
+  ) {}
+
+export class HealthGroup extends HttpApiGroup.make("health").add(
+  HttpApiEndpoint.get("health", "/health")
+    .addSuccess(HealthReport)
+    .addError(Unhealthy)
+    .annotate(OpenApi.Summary, "Report whether PostgreSQL and Redis answer"),
+) {}
+
+export class JobsApi extends HttpApi.make("jobs-api")
+  .add(JobsGroup)
+  .add(HealthGroup)
+  .prefix("/api")
+  .annotate(OpenApi.Title, "Jobs API")
+  .annotate(OpenApi.Description, "Create, list and cancel dummy jobs run by a separate worker.") {}

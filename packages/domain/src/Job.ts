@@ -1,0 +1,244 @@
+/**
+ * The Job aggregate: its data and the pure functions that change it.
+ *
+ * Every command takes the current job plus the event metadata (id, time,
+ * producer) and returns either the next job with the event it produced, or an
+ * InvalidJobTransition. Nothing here reads a clock or does I/O, so the whole
+ * state machine is testable as plain functions.
+ */
+import { Either, Schema } from "effect"
+import { InvalidJobTransition } from "./Errors"
+import {
+  JobCancelled,
+  JobCompleted,
+  JobCreated,
+  type JobEvent,
+  JobFailed,
+  JobStarted,
+} from "./JobEvent"
+import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
+
+export class Job extends Schema.Class<Job>("Job")({
+  id: JobId,
+  name: JobName,
+  durationSeconds: DurationSeconds,
+  status: JobStatus,
+  createdAt: Schema.Date,
+  startedAt: Schema.NullOr(Schema.Date),
+  finishedAt: Schema.NullOr(Schema.Date),
+  /** Starts at 1 on creation and grows by one on every state change. */
+  version: Schema.Int.pipe(Schema.positive()),
+}) {}
+
+/** Who produced an event and when: passed in by the caller, never read here. */
+export interface EventMeta {
+  readonly eventId: string
+  readonly occurredAt: Date
+  /** `api` or `worker-<id>`. */
+  readonly producer: string
+}
+
+/** The result of a successful command: the next state and the event that records it. */
+export interface Transition<E extends JobEvent> {
+  readonly job: Job
+  readonly event: E
+}
+
+export type JobCommand = "start" | "complete" | "cancel" | "fail"
+
+/**
+ * The transition table. A command absent from a status's row is not allowed from
+ * that status. Terminal statuses have empty rows.
+ */
+export const transitionTable: Readonly<
+  Record<JobStatus, Readonly<Partial<Record<JobCommand, JobStatus>>>>
+> = {
+  PENDING: { start: "RUNNING", cancel: "CANCELLED" },
+  RUNNING: { complete: "COMPLETED", cancel: "CANCELLED", fail: "FAILED" },
+  COMPLETED: {},
+  CANCELLED: {},
+  FAILED: {},
+}
+
+/** The status each command leads to, used to describe a refused transition. */
+export const commandTarget: Readonly<Record<JobCommand, JobStatus>> = {
+  start: "RUNNING",
+  complete: "COMPLETED",
+  cancel: "CANCELLED",
+  fail: "FAILED",
+}
+
+/** Commands allowed from a status, in table order. */
+export const allowedCommands = (status: JobStatus): ReadonlyArray<JobCommand> =>
+  Object.keys(transitionTable[status]) as ReadonlyArray<JobCommand>
+
+const decide = (job: Job, command: JobCommand): Either.Either<JobStatus, InvalidJobTransition> => {
+  const next = transitionTable[job.status][command]
+  return next === undefined
+    ? Either.left(
+        new InvalidJobTransition({
+          jobId: job.id,
+          currentStatus: job.status,
+          requestedStatus: commandTarget[command],
+        }),
+      )
+    : Either.right(next)
+}
+
+const evolve = (job: Job, changes: Partial<Omit<Job, "id" | "version">>): Job =>
+  new Job({ ...job, ...changes, version: job.version + 1 })
+
+export interface NewJob {
+  readonly id: JobId
+  readonly name: JobName
+  readonly durationSeconds: DurationSeconds
+}
+
+/** Creates a PENDING job at version 1 with its JobCreated event. */
+export const create = (input: NewJob, meta: EventMeta): Transition<JobCreated> => {
+  const job = new Job({
+    ...input,
+    status: "PENDING",
+    createdAt: meta.occurredAt,
+    startedAt: null,
+    finishedAt: null,
+    version: 1,
+  })
+  const event = new JobCreated({
+    ...eventHeader(job, meta),
+    name: job.name,
+    durationSeconds: job.durationSeconds,
+    createdAt: job.createdAt,
+  })
+  return { job, event }
+}
+
+/** PENDING -> RUNNING. */
+export const start = (
+  job: Job,
+  meta: EventMeta,
+): Either.Either<Transition<JobStarted>, InvalidJobTransition> =>
+  Either.map(decide(job, "start"), (status) => {
+    const next = evolve(job, { status, startedAt: meta.occurredAt })
+    return {
+      job: next,
+      event: new JobStarted({ ...eventHeader(next, meta), startedAt: meta.occurredAt }),
+    }
+  })
+
+/** RUNNING -> COMPLETED. */
+export const complete = (
+  job: Job,
+  meta: EventMeta,
+): Either.Either<Transition<JobCompleted>, InvalidJobTransition> =>
+  Either.map(decide(job, "complete"), (status) => {
+    const next = evolve(job, { status, finishedAt: meta.occurredAt })
+    return {
+      job: next,
+      event: new JobCompleted({ ...eventHeader(next, meta), finishedAt: meta.occurredAt }),
+    }
+  })
+
+/** PENDING or RUNNING -> CANCELLED. */
+export const cancel = (
+  job: Job,
+  meta: EventMeta,
+): Either.Either<Transition<JobCancelled>, InvalidJobTransition> =>
+  Either.map(decide(job, "cancel"), (status) => {
+    const next = evolve(job, { status, finishedAt: meta.occurredAt })
+    return {
+      job: next,
+      event: new JobCancelled({
+        ...eventHeader(next, meta),
+        previousStatus: job.status,
+        finishedAt: meta.occurredAt,
+      }),
+    }
+  })
+
+/** RUNNING -> FAILED, with a reason a person can read. */
+export const fail = (
+  job: Job,
+  reason: string,
+  meta: EventMeta,
+): Either.Either<Transition<JobFailed>, InvalidJobTransition> =>
+  Either.map(decide(job, "fail"), (status) => {
+    const next = evolve(job, { status, finishedAt: meta.occurredAt })
+    return {
+      job: next,
+      event: new JobFailed({ ...eventHeader(next, meta), reason, finishedAt: meta.occurredAt }),
+    }
+  })
+
+const eventHeader = (job: Job, meta: EventMeta) => ({
+  eventId: meta.eventId,
+  jobId: job.id,
+  jobVersion: job.version,
+  occurredAt: meta.occurredAt,
+  producer: meta.producer,
+})
+
+/**
+ * Applies an event to a client-side copy of a job, as a browser does with the
+ * events it receives. Returns the job unchanged when the event is not newer than
+ * it (an older or repeated event must never replace a newer state). A JobCreated
+ * for an unknown job builds the job from the event alone.
+ */
+export const applyEvent = (job: Job | undefined, event: JobEvent): Job | undefined => {
+  if (job !== undefined && event.jobVersion <= job.version) {
+    return job
+  }
+  switch (event._tag) {
+    case "JobCreated":
+      return new Job({
+        id: event.jobId,
+        name: event.name,
+        durationSeconds: event.durationSeconds,
+        status: "PENDING",
+        createdAt: event.createdAt,
+        startedAt: null,
+        finishedAt: null,
+        version: event.jobVersion,
+      })
+    case "JobStarted":
+      return (
+        job &&
+        new Job({
+          ...job,
+          status: "RUNNING",
+          startedAt: event.startedAt,
+          version: event.jobVersion,
+        })
+      )
+    case "JobCompleted":
+      return (
+        job &&
+        new Job({
+          ...job,
+          status: "COMPLETED",
+          finishedAt: event.finishedAt,
+          version: event.jobVersion,
+        })
+      )
+    case "JobCancelled":
+      return (
+        job &&
+        new Job({
+          ...job,
+          status: "CANCELLED",
+          finishedAt: event.finishedAt,
+          version: event.jobVersion,
+        })
+      )
+    case "JobFailed":
+      return (
+        job &&
+        new Job({
+          ...job,
+          status: "FAILED",
+          finishedAt: event.finishedAt,
+          version: event.jobVersion,
+        })
+      )
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Domain events of the job aggregate and their wire form.
+ *
+ * In memory an event is a tagged class with camelCase fields. Between processes
+ * (the Redis channel and the SSE stream) it travels as one JSON envelope:
+ *
+ *   {"event_type": "JobStarted", "job_id": "<uuid>", "timestamp": "<ISO 8601 UTC>",
+ *    "payload": {...}, "event_id": "<uuid>", "job_version": 2, "producer": "worker-<id>"}
+ *
+ * event_type, job_id, timestamp and payload are the contract every process relies
+ * on; their names must not change.
+ */
+import { Schema } from "effect"
+import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
+
+const header = {
+  eventId: Schema.UUID,
+  jobId: JobId,
+  /** The job's version after this event; clients drop events not newer than what they show. */
+  jobVersion: Schema.Int.pipe(Schema.positive()),
+  occurredAt: Schema.Date,
+  /** `api` or `worker-<id>`: the process that produced the event. */
+  producer: Schema.String,
+}
+
+const createdPayload = {
+  name: JobName,
+  durationSeconds: DurationSeconds,
+  createdAt: Schema.Date,
+}
+const startedPayload = { startedAt: Schema.Date }
+const completedPayload = { finishedAt: Schema.Date }
+const cancelledPayload = { previousStatus: JobStatus, finishedAt: Schema.Date }
+const failedPayload = { reason: Schema.String, finishedAt: Schema.Date }
+
+export class JobCreated extends Schema.TaggedClass<JobCreated>()("JobCreated", {
+  ...header,
+  ...createdPayload,
+}) {}
+
+export class JobStarted extends Schema.TaggedClass<JobStarted>()("JobStarted", {
+  ...header,
+  ...startedPayload,
+}) {}
+
+export class JobCompleted extends Schema.TaggedClass<JobCompleted>()("JobCompleted", {
+  ...header,
+  ...completedPayload,
+}) {}
+
+export class JobCancelled extends Schema.TaggedClass<JobCancelled>()("JobCancelled", {
+  ...header,
+  ...cancelledPayload,
+}) {}
+
+export class JobFailed extends Schema.TaggedClass<JobFailed>()("JobFailed", {
+  ...header,
+  ...failedPayload,
+}) {}
+
+export const JobEvent = Schema.Union(JobCreated, JobStarted, JobCompleted, JobCancelled, JobFailed)
+export type JobEvent = typeof JobEvent.Type
+export type JobEventType = JobEvent["_tag"]
+
+export const jobEventTypes: ReadonlyArray<JobEventType> = [
+  "JobCreated",
+  "JobStarted",
+  "JobCompleted",
+  "JobCancelled",
+  "JobFailed",
+]
+
+/**
+ * Builds the schema between one event class and its envelope. The envelope's
+ * payload carries the event's own fields; the header fields move to the
+ * snake_case envelope fields.
+ */
+const envelopeOf = <
+  Tag extends JobEventType,
+  Payload extends Schema.Struct.Fields,
+  Event extends { readonly _tag: Tag },
+>(
+  eventClass: Schema.Schema<
+    Event,
+    Schema.Struct.Encoded<typeof header & Payload> & { readonly _tag: Tag }
+  >,
+  tag: Tag,
+  payload: Payload,
+) => {
+  const Wire = Schema.Struct({
+    event_type: Schema.Literal(tag),
+    job_id: Schema.encodedSchema(JobId),
+    timestamp: Schema.String,
+    payload: Schema.encodedSchema(Schema.Struct(payload)),
+    event_id: Schema.String,
+    job_version: Schema.Number,
+    producer: Schema.String,
+  })
+  return Schema.transform(Wire, Schema.encodedSchema(eventClass), {
+    strict: false,
+    decode: (wire) => ({
+      _tag: tag,
+      ...wire.payload,
+      eventId: wire.event_id,
+      jobId: wire.job_id,
+      jobVersion: wire.job_version,
+      occurredAt: wire.timestamp,
+      producer: wire.producer,
+    }),
+    encode: (encoded) => {
+      const { _tag, eventId, jobId, jobVersion, occurredAt, producer, ...rest } = encoded as Record<
+        string,
+        unknown
+      >
+      return {
+        event_type: tag,
+        job_id: jobId,
+        timestamp: occurredAt,
+        payload: rest,
+        event_id: eventId,
+        job_version: jobVersion,
+        producer,
+      }
+    },
+  }).pipe(Schema.compose(eventClass))
+}
+
+/** One event in its wire envelope (an object, before JSON). */
+export const JobEventEnvelope = Schema.Union(
+  envelopeOf(JobCreated, "JobCreated", createdPayload),
+  envelopeOf(JobStarted, "JobStarted", startedPayload),
+  envelopeOf(JobCompleted, "JobCompleted", completedPayload),
+  envelopeOf(JobCancelled, "JobCancelled", cancelledPayload),
+  envelopeOf(JobFailed, "JobFailed", failedPayload),
+)
+
+/** One event as the JSON text sent on Redis and in SSE `data:` lines. */
+export const JobEventJson = Schema.parseJson(JobEventEnvelope)
+
+export const encodeEventJson = Schema.encodeSync(JobEventJson)
+export const decodeEventJson = Schema.decodeUnknownEither(JobEventJson)
+export type EncodedEnvelope = typeof JobEventEnvelope.Encoded

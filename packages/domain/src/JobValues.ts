@@ -1,0 +1,69 @@
+/**
+ * Value objects of the job aggregate. Each is a branded schema, so a value that
+ * passed validation at the edge cannot be mixed up with a plain string or number.
+ */
+import { Schema } from "effect"
+
+/** Identifier of a job: a UUID in its canonical lowercase-or-uppercase hex form. */
+export const JobId = Schema.UUID.pipe(
+  Schema.brand("JobId"),
+  Schema.annotations({
+    identifier: "JobId",
+    description: "Job identifier (UUID)",
+    message: () => "must be a UUID such as 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a",
+  }),
+)
+export type JobId = typeof JobId.Type
+
+// Unicode category Cc: C0 and C1 control characters and DEL. Names are shown in lists and logs, where
+// such characters would corrupt the output.
+const controlCharacters = /\p{Cc}/u
+
+/** Human-readable job name: trimmed, 1-100 characters, no control characters. */
+export const JobName = Schema.Trim.pipe(
+  Schema.filter((name) => name.length > 0 || "must not be empty or only spaces"),
+  Schema.filter(
+    (name) => name.length <= 100 || `must be at most 100 characters, got ${name.length}`,
+  ),
+  Schema.filter((name) => !controlCharacters.test(name) || "must not contain control characters"),
+  Schema.brand("JobName"),
+  Schema.annotations({
+    identifier: "JobName",
+    description: "Job name: 1-100 characters after trimming, no control characters",
+  }),
+)
+export type JobName = typeof JobName.Type
+
+export const MIN_DURATION_SECONDS = 0
+export const MAX_DURATION_SECONDS = 30
+
+/** How long the dummy job sleeps, in whole seconds from 0 to 30. */
+export const DurationSeconds = Schema.Number.pipe(
+  Schema.filter(
+    (n) =>
+      (Number.isInteger(n) && n >= MIN_DURATION_SECONDS && n <= MAX_DURATION_SECONDS) ||
+      `must be a whole number of seconds from ${MIN_DURATION_SECONDS} to ${MAX_DURATION_SECONDS}, got ${n}`,
+  ),
+  Schema.brand("DurationSeconds"),
+  Schema.annotations({
+    identifier: "DurationSeconds",
+    description: `Whole seconds from ${MIN_DURATION_SECONDS} to ${MAX_DURATION_SECONDS}`,
+    jsonSchema: { type: "integer", minimum: MIN_DURATION_SECONDS, maximum: MAX_DURATION_SECONDS },
+  }),
+)
+export type DurationSeconds = typeof DurationSeconds.Type
+
+export const JobStatus = Schema.Literal(
+  "PENDING",
+  "RUNNING",
+  "COMPLETED",
+  "CANCELLED",
+  "FAILED",
+).pipe(Schema.annotations({ identifier: "JobStatus" }))
+export type JobStatus = typeof JobStatus.Type
+
+export const jobStatuses: ReadonlyArray<JobStatus> = JobStatus.literals
+
+/** Statuses from which no command leads anywhere. */
+export const isTerminal = (status: JobStatus): boolean =>
+  status === "COMPLETED" || status === "CANCELLED" || status === "FAILED"

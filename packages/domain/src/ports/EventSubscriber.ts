@@ -1,0 +1,17 @@
+import { Context, type Stream } from "effect"
+import type { JobEvent } from "../JobEvent"
+
+export interface EventSubscriberShape {
+  /**
+   * Events published after the stream starts, decoded, in the order the broker
+   * delivers them. Messages that fail to decode are logged and skipped, and a
+   * broken connection is retried, so the stream itself never fails. Each
+   * consumer gets its own stream; ending it releases only that consumer.
+   */
+  readonly events: Stream.Stream<JobEvent>
+}
+
+export class EventSubscriber extends Context.Tag("@jobs/domain/EventSubscriber")<
+  EventSubscriber,
+  EventSubscriberShape
+>() {}

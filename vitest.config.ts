@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
+    // Adapter, HTTP, process and browser tests talk to real services and child processes.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
