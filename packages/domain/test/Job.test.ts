@@ -1,0 +1,177 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, Schema } from "effect"
+import {
+  DurationSeconds,
+  InvalidJobTransition,
+  Job,
+  type JobEvent,
+  JobId,
+  JobName,
+  type JobStatus,
+  jobStatuses,
+} from "../src/index"
+
+const meta = (seconds: number) => ({
+  eventId: "0b0e7a6c-7e8f-4d35-9c2a-1e0f8f0a2c11",
+  occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)),
+  producer: "test",
+})
+
+const newJob = (): Job.Job =>
+  Job.create(
+    {
+      id: Schema.decodeSync(JobId)("3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a"),
+      name: Schema.decodeSync(JobName)("report"),
+      durationSeconds: Schema.decodeSync(DurationSeconds)(5),
+    },
+    meta(0),
+  ).job
+
+const withStatus = (status: JobStatus): Job.Job => new Job.Job({ ...newJob(), status })
+
+const commands: ReadonlyArray<Job.JobCommand> = ["start", "complete", "cancel", "fail"]
+
+const runCommand = (
+  job: Job.Job,
+  command: Job.JobCommand,
+): Either.Either<Job.Transition<JobEvent>, InvalidJobTransition> => {
+  switch (command) {
+    case "start":
+      return Job.start(job, meta(1))
+    case "complete":
+      return Job.complete(job, meta(1))
+    case "cancel":
+      return Job.cancel(job, meta(1))
+    case "fail":
+      return Job.fail(job, "boom", meta(1))
+  }
+}
+
+// The expected table, written out independently of Job.transitionTable.
+const expected: Record<JobStatus, Partial<Record<Job.JobCommand, JobStatus>>> = {
+  PENDING: { start: "RUNNING", cancel: "CANCELLED" },
+  RUNNING: { complete: "COMPLETED", cancel: "CANCELLED", fail: "FAILED" },
+  COMPLETED: {},
+  CANCELLED: {},
+  FAILED: {},
+}
+
+describe("Job.create", () => {
+  it("creates a PENDING job at version 1 with a JobCreated event", () => {
+    const { job, event } = Job.create(
+      {
+        id: Schema.decodeSync(JobId)("3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a"),
+        name: Schema.decodeSync(JobName)("report"),
+        durationSeconds: Schema.decodeSync(DurationSeconds)(5),
+      },
+      meta(0),
+    )
+    expect(job.status).toBe("PENDING")
+    expect(job.version).toBe(1)
+    expect(job.createdAt).toEqual(meta(0).occurredAt)
+    expect(job.startedAt).toBeNull()
+    expect(job.finishedAt).toBeNull()
+    expect(event._tag).toBe("JobCreated")
+    expect(event.jobVersion).toBe(1)
+    expect(event.name).toBe("report")
+    expect(event.producer).toBe("test")
+  })
+})
+
+describe("transition table", () => {
+  for (const status of jobStatuses) {
+    for (const command of commands) {
+      const target = expected[status][command]
+      if (target !== undefined) {
+        it(`${command} from ${status} leads to ${target}`, () => {
+          const before = withStatus(status)
+          const result = runCommand(before, command)
+          const transition = Either.getOrThrow(result)
+          expect(transition.job.status).toBe(target)
+          expect(transition.job.version).toBe(before.version + 1)
+          expect(transition.event.jobVersion).toBe(transition.job.version)
+          expect(transition.event.jobId).toBe(before.id)
+        })
+      } else {
+        it(`${command} from ${status} is refused`, () => {
+          const result = runCommand(withStatus(status), command)
+          expect(Either.flip(result).pipe(Either.getOrThrow)).toEqual(
+            new InvalidJobTransition({
+              jobId: newJob().id,
+              currentStatus: status,
+              requestedStatus: Job.commandTarget[command],
+            }),
+          )
+        })
+      }
+    }
+  }
+
+  it("matches the aggregate's own table", () => {
+    expect(Job.transitionTable).toEqual(expected)
+  })
+
+  it("start records startedAt", () => {
+    const started = Either.getOrThrow(Job.start(newJob(), meta(3)))
+    expect(started.job.startedAt).toEqual(meta(3).occurredAt)
+    expect(started.event.startedAt).toEqual(meta(3).occurredAt)
+  })
+
+  it("complete, cancel and fail record finishedAt", () => {
+    const running = Either.getOrThrow(Job.start(newJob(), meta(1))).job
+    expect(Either.getOrThrow(Job.complete(running, meta(4))).job.finishedAt).toEqual(
+      meta(4).occurredAt,
+    )
+    expect(Either.getOrThrow(Job.cancel(running, meta(5))).job.finishedAt).toEqual(
+      meta(5).occurredAt,
+    )
+    expect(Either.getOrThrow(Job.fail(running, "boom", meta(6))).job.finishedAt).toEqual(
+      meta(6).occurredAt,
+    )
+  })
+
+  it("cancel event names the status it left", () => {
+    const running = Either.getOrThrow(Job.start(newJob(), meta(1))).job
+    expect(Either.getOrThrow(Job.cancel(running, meta(2))).event.previousStatus).toBe("RUNNING")
+  })
+
+  it("refusal message names job, current and requested status", () => {
+    const error = Either.flip(Job.cancel(withStatus("COMPLETED"), meta(1))).pipe(Either.getOrThrow)
+    expect(error.message).toBe(
+      "job 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a is COMPLETED and cannot become CANCELLED",
+    )
+  })
+})
+
+describe("Job.applyEvent", () => {
+  const created = Job.create(
+    {
+      id: Schema.decodeSync(JobId)("3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a"),
+      name: Schema.decodeSync(JobName)("report"),
+      durationSeconds: Schema.decodeSync(DurationSeconds)(5),
+    },
+    meta(0),
+  )
+  const started = Either.getOrThrow(Job.start(created.job, meta(1)))
+  const completed = Either.getOrThrow(Job.complete(started.job, meta(2)))
+
+  it("replays events into the same state as the aggregate", () => {
+    const replayed = [created.event, started.event, completed.event].reduce<Job.Job | undefined>(
+      Job.applyEvent,
+      undefined,
+    )
+    expect(replayed).toEqual(completed.job)
+  })
+
+  it("ignores an older event after a newer one", () => {
+    expect(Job.applyEvent(completed.job, started.event)).toBe(completed.job)
+  })
+
+  it("ignores a repeated event", () => {
+    expect(Job.applyEvent(started.job, started.event)).toBe(started.job)
+  })
+
+  it("cannot build a job from a non-creation event alone", () => {
+    expect(Job.applyEvent(undefined, started.event)).toBeUndefined()
+  })
+})

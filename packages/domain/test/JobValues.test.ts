@@ -1,0 +1,67 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, Schema } from "effect"
+import { DurationSeconds, JobId, JobName } from "../src/index"
+
+const decodeName = Schema.decodeUnknownEither(JobName)
+const decodeDuration = Schema.decodeUnknownEither(DurationSeconds)
+const decodeId = Schema.decodeUnknownEither(JobId)
+
+describe("JobName", () => {
+  it("trims surrounding spaces", () => {
+    expect(decodeName("  nightly report  ")).toEqual(Either.right("nightly report"))
+  })
+
+  it("accepts 100 characters", () => {
+    expect(Either.isRight(decodeName("a".repeat(100)))).toBe(true)
+  })
+
+  it("accepts Japanese text", () => {
+    expect(decodeName("日次レポート")).toEqual(Either.right("日次レポート"))
+  })
+
+  it.each([
+    ["empty", ""],
+    ["only spaces", "   "],
+    ["101 characters", "a".repeat(101)],
+    ["a NUL character", "a\u0000b"],
+    ["a newline inside", "a\nb"],
+    ["a C1 control character", "a\u0085b"],
+    ["a number", 5],
+    ["null", null],
+  ])("rejects %s", (_case, input) => {
+    expect(Either.isLeft(decodeName(input))).toBe(true)
+  })
+})
+
+describe("DurationSeconds", () => {
+  it.each([0, 1, 30])("accepts %d", (seconds) => {
+    expect(decodeDuration(seconds)).toEqual(Either.right(seconds))
+  })
+
+  it.each([
+    ["-1", -1],
+    ["31", 31],
+    ["1.5", 1.5],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["NaN", Number.NaN],
+    ['the string "5"', "5"],
+    ["null", null],
+  ])("rejects %s", (_case, input) => {
+    expect(Either.isLeft(decodeDuration(input))).toBe(true)
+  })
+
+  it("explains the accepted range", () => {
+    const error = Either.flip(decodeDuration(31)).pipe(Either.getOrThrow)
+    expect(error.message).toContain("must be a whole number of seconds from 0 to 30, got 31")
+  })
+})
+
+describe("JobId", () => {
+  it("accepts a UUID", () => {
+    expect(Either.isRight(decodeId("3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a"))).toBe(true)
+  })
+
+  it.each(["not-a-uuid", "", "3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5"])("rejects %j", (input) => {
+    expect(Either.isLeft(decodeId(input))).toBe(true)
+  })
+})
