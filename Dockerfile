@@ -9,7 +9,8 @@
 FROM oven/bun:1 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
-# NOTE: a new workspace package needs its own line here, or --frozen-lockfile fails.
+# NOTE: a new workspace package needs its own line here. Without it, bun installs the others and
+# silently skips that package's dependencies.
 COPY packages/domain/package.json packages/domain/
 COPY packages/adapters/package.json packages/adapters/
 COPY packages/server/package.json packages/server/
@@ -37,7 +38,7 @@ FROM base AS worker
 WORKDIR /app/packages/worker
 CMD ["bun", "run", "start"]
 
-# NOTE: this target runs the Vite dev server; there is no production build of the UI yet.
+# NOTE: this target runs the Vite dev server. Nothing serves the output of `vite build` yet.
 FROM base AS web
 WORKDIR /app/packages/web
 EXPOSE 5173
