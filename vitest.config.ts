@@ -2,7 +2,11 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
+    include: [
+      "packages/*/test/**/*.test.ts",
+      "scripts/test/**/*.test.ts",
+      "packages/web/e2e/**/*.test.ts",
+    ],
     // Adapter, HTTP, process and browser tests talk to real services and child processes.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,2 +1,8 @@
 export * as InMemoryEventBus from "./memory/InMemoryEventBus"
 export * as InMemoryJobRepository from "./memory/InMemoryJobRepository"
+export * as Postgres from "./postgres/Postgres"
+export { PostgresHealth } from "./postgres/PostgresHealth"
+export * as PostgresJobRepository from "./postgres/PostgresJobRepository"
+export * as RedisEventBus from "./redis/RedisEventBus"
+export { RedisHealth } from "./redis/RedisHealth"
+export * from "./runtime"

@@ -18,7 +18,12 @@ export const MAX_PAGE_SIZE = 100
 export const CreateJobRequest = Schema.Struct({
   name: JobName,
   durationSeconds: DurationSeconds,
-}).annotations({ identifier: "CreateJobRequest", parseOptions: { errors: "all" } })
+}).annotations({
+  identifier: "CreateJobRequest",
+  parseOptions: { errors: "all" },
+  // Used only when the body is not an object; invalid fields keep their own messages.
+  message: () => "must be a JSON object with name and durationSeconds",
+})
 
 /** The opaque `cursor` / `nextCursor` string: base64url of the cursor's JSON. */
 export const JobCursorString = Schema.compose(
@@ -27,7 +32,8 @@ export const JobCursorString = Schema.compose(
 ).annotations({
   identifier: "JobCursor",
   description: "Opaque cursor: the nextCursor of a previous page",
-  message: () => "must be the nextCursor value of a previous page",
+  // Overrides the base64 and JSON parser messages, which mean nothing to a client.
+  message: () => ({ message: "must be the nextCursor value of a previous page", override: true }),
 })
 
 export const ListJobsParams = Schema.Struct({
@@ -37,7 +43,10 @@ export const ListJobsParams = Schema.Struct({
       Schema.int(),
       Schema.between(1, MAX_PAGE_SIZE),
       Schema.annotations({
-        message: () => `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
+        message: () => ({
+          message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
+          override: true,
+        }),
       }),
     ),
     { default: () => DEFAULT_PAGE_SIZE },

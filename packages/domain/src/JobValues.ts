@@ -34,6 +34,10 @@ export const JobName = Schema.Trim.pipe(
 )
 export type JobName = typeof JobName.Type
 
+/** Shows a rejected input value in an error message: numbers as written, anything else as JSON. */
+const formatActual = (actual: unknown): string =>
+  typeof actual === "number" ? String(actual) : String(JSON.stringify(actual))
+
 export const MIN_DURATION_SECONDS = 0
 export const MAX_DURATION_SECONDS = 30
 
@@ -49,6 +53,11 @@ export const DurationSeconds = Schema.Number.pipe(
     identifier: "DurationSeconds",
     description: `Whole seconds from ${MIN_DURATION_SECONDS} to ${MAX_DURATION_SECONDS}`,
     jsonSchema: { type: "integer", minimum: MIN_DURATION_SECONDS, maximum: MAX_DURATION_SECONDS },
+    // Overrides "Expected number" too, so a string or null also gets the accepted range.
+    message: (issue) => ({
+      message: `must be a whole number of seconds from ${MIN_DURATION_SECONDS} to ${MAX_DURATION_SECONDS}, got ${formatActual(issue.actual)}`,
+      override: true,
+    }),
   }),
 )
 export type DurationSeconds = typeof DurationSeconds.Type
@@ -59,7 +68,15 @@ export const JobStatus = Schema.Literal(
   "COMPLETED",
   "CANCELLED",
   "FAILED",
-).pipe(Schema.annotations({ identifier: "JobStatus" }))
+).pipe(
+  Schema.annotations({
+    identifier: "JobStatus",
+    message: (issue) => ({
+      message: `must be one of PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, got ${formatActual(issue.actual)}`,
+      override: true,
+    }),
+  }),
+)
 export type JobStatus = typeof JobStatus.Type
 
 export const jobStatuses: ReadonlyArray<JobStatus> = JobStatus.literals

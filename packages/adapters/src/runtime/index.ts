@@ -1,0 +1,3 @@
+export * as AppConfig from "./AppConfig"
+export * as Logging from "./Logging"
+export { runMain } from "./Main"

@@ -1,0 +1,4 @@
+import { InMemoryEventBus } from "../src/index"
+import { eventBusContract } from "./contract/EventBusContract"
+
+eventBusContract("InMemoryEventBus", InMemoryEventBus.layer)

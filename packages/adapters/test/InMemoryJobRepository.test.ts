@@ -1,0 +1,4 @@
+import { InMemoryJobRepository } from "../src/index"
+import { jobRepositoryContract } from "./contract/JobRepositoryContract"
+
+jobRepositoryContract("InMemoryJobRepository", InMemoryJobRepository.layer)

@@ -1,0 +1,144 @@
+import { Job, type JobId } from "@jobs/domain"
+import { Effect, Either } from "effect"
+import { useId, useMemo, useState } from "react"
+import { useApiCall } from "../api/ApiRuntimeContext"
+import { JobsClient } from "../api/JobsClient"
+import { useI18n } from "../i18n"
+import { JobStatusBadge } from "./JobStatusBadge"
+
+export interface JobListProps {
+  readonly jobs: ReadonlyArray<Job.Job>
+  readonly loading: boolean
+  readonly loadError: string | null
+  readonly onRetry: () => void
+  /** Receives the job returned by a successful cancel. */
+  readonly onJobChanged: (job: Job.Job) => void
+  /** Asks for a fresh copy of a job whose cancel failed, as the shown status may be stale. */
+  readonly onJobStale: (id: JobId) => void
+}
+
+interface CancelFailure {
+  readonly jobName: string
+  readonly message: string
+}
+
+// The transition table decides which jobs get a Cancel button (PENDING and RUNNING today).
+const canCancel = (job: Job.Job): boolean => Job.allowedCommands(job.status).includes("cancel")
+
+/** Renders the jobs, newest first, with a Cancel button on each job that can still be cancelled. */
+export const JobList = ({
+  jobs,
+  loading,
+  loadError,
+  onRetry,
+  onJobChanged,
+  onJobStale,
+}: JobListProps) => {
+  const { language, messages } = useI18n()
+  const text = messages.list
+  const callApi = useApiCall()
+  const headingId = useId()
+
+  const [cancelling, setCancelling] = useState<ReadonlySet<JobId>>(new Set())
+  const [cancelFailure, setCancelFailure] = useState<CancelFailure | null>(null)
+
+  const dateFormat = useMemo(
+    () => new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "medium" }),
+    [language],
+  )
+
+  const cancel = async (job: Job.Job) => {
+    setCancelling((ids) => new Set(ids).add(job.id))
+    setCancelFailure(null)
+
+    const result = await callApi(
+      Effect.flatMap(JobsClient, (client) => client.jobs.cancelJob({ path: { id: job.id } })),
+    )
+
+    setCancelling((ids) => {
+      const next = new Set(ids)
+      next.delete(job.id)
+      return next
+    })
+    Either.match(result, {
+      onLeft: (message) => {
+        setCancelFailure({ jobName: job.name, message })
+        onJobStale(job.id)
+      },
+      onRight: onJobChanged,
+    })
+  }
+
+  return (
+    <section className="panel" aria-labelledby={headingId}>
+      <h2 id={headingId}>{text.heading}</h2>
+
+      {loadError !== null && (
+        <div className="alert" role="alert">
+          <p>
+            <strong>{text.loadFailed}</strong> {loadError}
+          </p>
+          <button type="button" className="button" onClick={onRetry}>
+            {text.retry}
+          </button>
+        </div>
+      )}
+
+      {cancelFailure !== null && (
+        <p className="alert" role="alert">
+          <strong>{text.cancelFailed(cancelFailure.jobName)}</strong> {cancelFailure.message}
+        </p>
+      )}
+
+      {loading && loadError === null && <p className="muted">{text.loading}</p>}
+      {!loading && jobs.length === 0 && <p className="muted">{text.empty}</p>}
+
+      {jobs.length > 0 && (
+        <div className="table-scroll">
+          <table className="job-table">
+            <thead>
+              <tr>
+                <th scope="col">{text.columnName}</th>
+                <th scope="col">{text.columnStatus}</th>
+                <th scope="col">{text.columnDuration}</th>
+                <th scope="col">{text.columnCreated}</th>
+                <th scope="col">{text.columnActions}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((job) => (
+                <tr key={job.id} data-job-id={job.id} data-job-name={job.name}>
+                  <th scope="row" className="job-table__name">
+                    {job.name}
+                  </th>
+                  <td>
+                    <JobStatusBadge status={job.status} />
+                  </td>
+                  <td className="job-table__number">{text.seconds(job.durationSeconds)}</td>
+                  <td>
+                    <time dateTime={job.createdAt.toISOString()}>
+                      {dateFormat.format(job.createdAt)}
+                    </time>
+                  </td>
+                  <td>
+                    {canCancel(job) && (
+                      <button
+                        type="button"
+                        className="button button--danger"
+                        disabled={cancelling.has(job.id)}
+                        onClick={() => void cancel(job)}
+                      >
+                        {cancelling.has(job.id) ? text.cancelling : text.cancel}
+                        <span className="visually-hidden">: {job.name}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  )
+}

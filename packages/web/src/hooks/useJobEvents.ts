@@ -1,0 +1,148 @@
+/**
+ * Live job events from the API's server-sent events route, GET /api/events.
+ *
+ * A tab has exactly one EventSource, shared by every component that calls useJobEvents: it
+ * opens with the first subscriber and closes when the last one is gone. Each message is one
+ * event in the wire envelope of @jobs/domain, decoded with `decodeEventJson`.
+ */
+import { decodeEventJson, type JobEvent } from "@jobs/domain"
+import { Either } from "effect"
+import { useEffect, useRef, useSyncExternalStore } from "react"
+
+export type ConnectionState = "connecting" | "open" | "reconnecting"
+
+export interface JobEventHandlers {
+  readonly onEvent: (event: JobEvent) => void
+  /**
+   * Called on every open, the first one included. Pub/Sub and SSE deliver at most once, so
+   * events sent while the tab was disconnected are lost: reload what the page shows here.
+   */
+  readonly onOpen: () => void
+}
+
+const EVENTS_PATH = "/api/events"
+
+// The browser reconnects an EventSource by itself after a dropped connection, but gives up for
+// good when an answer is not `200 text/event-stream` (for example a 502 from the dev proxy
+// while the API restarts). Then this module opens a new EventSource after this delay.
+const REOPEN_DELAY_MS = 3_000
+
+class JobEventConnection {
+  private source: EventSource | null = null
+  private state: ConnectionState = "connecting"
+  private readonly subscribers = new Set<JobEventHandlers>()
+  private readonly stateListeners = new Set<() => void>()
+  private closeTimer: ReturnType<typeof setTimeout> | undefined
+  private reopenTimer: ReturnType<typeof setTimeout> | undefined
+
+  readonly subscribe = (handlers: JobEventHandlers): (() => void) => {
+    this.subscribers.add(handlers)
+    clearTimeout(this.closeTimer)
+    this.closeTimer = undefined
+    if (this.source === null && this.reopenTimer === undefined) {
+      this.open()
+    }
+    return () => {
+      this.subscribers.delete(handlers)
+      if (this.subscribers.size === 0) {
+        // Closing on the next task rather than at once keeps the connection when React's
+        // StrictMode unmounts and remounts a component, which it does once in development.
+        this.closeTimer = setTimeout(() => this.close(), 0)
+      }
+    }
+  }
+
+  readonly subscribeState = (listener: () => void): (() => void) => {
+    this.stateListeners.add(listener)
+    return () => {
+      this.stateListeners.delete(listener)
+    }
+  }
+
+  readonly getState = (): ConnectionState => this.state
+
+  private open(): void {
+    const source = new EventSource(EVENTS_PATH)
+    this.source = source
+
+    source.onopen = () => {
+      this.setState("open")
+      for (const subscriber of this.subscribers) {
+        subscriber.onOpen()
+      }
+    }
+
+    source.onmessage = (message: MessageEvent<string>) => {
+      const decoded = decodeEventJson(message.data)
+      if (Either.isLeft(decoded)) {
+        console.warn("skipped a server-sent event that does not match the event envelope", {
+          data: message.data,
+          error: decoded.left.message,
+        })
+        return
+      }
+      for (const subscriber of this.subscribers) {
+        subscriber.onEvent(decoded.right)
+      }
+    }
+
+    source.onerror = () => {
+      this.setState("reconnecting")
+      if (source.readyState === EventSource.CLOSED) {
+        console.warn(
+          `event stream ${EVENTS_PATH} closed, opening it again in ${REOPEN_DELAY_MS} ms`,
+        )
+        this.source = null
+        this.reopenTimer = setTimeout(() => {
+          this.reopenTimer = undefined
+          if (this.subscribers.size > 0) {
+            this.open()
+          }
+        }, REOPEN_DELAY_MS)
+      }
+    }
+  }
+
+  private close(): void {
+    this.closeTimer = undefined
+    clearTimeout(this.reopenTimer)
+    this.reopenTimer = undefined
+    this.source?.close()
+    this.source = null
+    this.setState("connecting")
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.state) {
+      return
+    }
+    this.state = state
+    for (const listener of this.stateListeners) {
+      listener()
+    }
+  }
+}
+
+const connection = new JobEventConnection()
+
+/**
+ * Subscribes to job events for the lifetime of the calling component and returns the state of
+ * the shared connection. The handlers may change on every render; the latest ones are called.
+ */
+export const useJobEvents = (handlers: JobEventHandlers): ConnectionState => {
+  const latest = useRef(handlers)
+  useEffect(() => {
+    latest.current = handlers
+  })
+
+  useEffect(
+    () =>
+      connection.subscribe({
+        onEvent: (event) => latest.current.onEvent(event),
+        onOpen: () => latest.current.onOpen(),
+      }),
+    [],
+  )
+
+  return useSyncExternalStore(connection.subscribeState, connection.getState)
+}

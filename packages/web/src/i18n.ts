@@ -1,0 +1,196 @@
+/**
+ * UI texts in Japanese and English. The language is chosen once per page load from the
+ * browser's preferred languages (see `pickLanguage`). Messages from the API stay as the API
+ * wrote them (English), after a translated sentence that introduces them.
+ */
+import type { JobStatus } from "@jobs/domain"
+import { createContext, useContext } from "react"
+
+export type Language = "ja" | "en"
+
+export interface Messages {
+  readonly appName: string
+  readonly appSummary: string
+
+  readonly connection: {
+    readonly connecting: string
+    readonly open: string
+    readonly reconnecting: string
+  }
+
+  readonly form: {
+    readonly heading: string
+    readonly nameLabel: string
+    readonly namePlaceholder: string
+    readonly durationLabel: string
+    readonly durationHint: string
+    readonly submit: string
+    readonly submitting: string
+    readonly failed: string
+  }
+
+  readonly list: {
+    readonly heading: string
+    readonly loading: string
+    readonly empty: string
+    readonly loadFailed: string
+    readonly retry: string
+    readonly columnName: string
+    readonly columnStatus: string
+    readonly columnDuration: string
+    readonly columnCreated: string
+    readonly columnActions: string
+    readonly cancel: string
+    readonly cancelling: string
+    readonly cancelFailed: (jobName: string) => string
+    readonly seconds: (count: number) => string
+  }
+
+  /** A short explanation shown next to each status name (the enum value stays visible). */
+  readonly statusLabels: Readonly<Record<JobStatus, string>>
+
+  readonly failures: {
+    readonly network: string
+    readonly unexpectedResponse: (status: number | undefined) => string
+    readonly unexpected: string
+  }
+}
+
+const en: Messages = {
+  appName: "Job Runner",
+  appSummary:
+    "Create a dummy job: a separate worker process runs it, and each status change arrives here live over server-sent events.",
+
+  connection: {
+    connecting: "Connecting to live updates…",
+    open: "Live updates on",
+    reconnecting: "Live updates lost, reconnecting…",
+  },
+
+  form: {
+    heading: "New job",
+    nameLabel: "Name",
+    namePlaceholder: "e.g. nightly-report",
+    durationLabel: "Duration (seconds)",
+    durationHint: "Whole seconds from 0 to 30.",
+    submit: "Create job",
+    submitting: "Creating…",
+    failed: "The job was not created:",
+  },
+
+  list: {
+    heading: "Jobs",
+    loading: "Loading jobs…",
+    empty: "No jobs yet. Create one above.",
+    loadFailed: "The job list could not be loaded:",
+    retry: "Retry",
+    columnName: "Name",
+    columnStatus: "Status",
+    columnDuration: "Duration",
+    columnCreated: "Created",
+    columnActions: "Actions",
+    cancel: "Cancel",
+    cancelling: "Cancelling…",
+    cancelFailed: (jobName) => `"${jobName}" was not cancelled:`,
+    seconds: (count) => (count === 1 ? "1 second" : `${count} seconds`),
+  },
+
+  statusLabels: {
+    PENDING: "waiting for a worker",
+    RUNNING: "in progress",
+    COMPLETED: "finished",
+    CANCELLED: "cancelled by request",
+    FAILED: "ended with an error",
+  },
+
+  failures: {
+    network: "The API could not be reached. Check that the API server is running.",
+    unexpectedResponse: (status) =>
+      status === undefined
+        ? "The API sent a response this page cannot read."
+        : `The API sent a response this page cannot read (HTTP ${status}).`,
+    unexpected: "Something went wrong in this page. The browser console has the details.",
+  },
+}
+
+const ja: Messages = {
+  appName: "ジョブランナー",
+  appSummary:
+    "ダミーのジョブを作成すると、別プロセスのワーカーが実行します。状態の変化は Server-Sent Events でこの画面にリアルタイムに届きます。",
+
+  connection: {
+    connecting: "リアルタイム更新に接続中…",
+    open: "リアルタイム更新: オン",
+    reconnecting: "リアルタイム更新が切断されました。再接続中…",
+  },
+
+  form: {
+    heading: "新しいジョブ",
+    nameLabel: "名前",
+    namePlaceholder: "例: nightly-report",
+    durationLabel: "実行時間（秒）",
+    durationHint: "0〜30 の整数（秒）。",
+    submit: "ジョブを作成",
+    submitting: "作成中…",
+    failed: "ジョブを作成できませんでした:",
+  },
+
+  list: {
+    heading: "ジョブ一覧",
+    loading: "ジョブを読み込み中…",
+    empty: "ジョブはまだありません。上のフォームから作成してください。",
+    loadFailed: "ジョブ一覧を読み込めませんでした:",
+    retry: "再試行",
+    columnName: "名前",
+    columnStatus: "状態",
+    columnDuration: "実行時間",
+    columnCreated: "作成日時",
+    columnActions: "操作",
+    cancel: "キャンセル",
+    cancelling: "キャンセル中…",
+    cancelFailed: (jobName) => `「${jobName}」をキャンセルできませんでした:`,
+    seconds: (count) => `${count} 秒`,
+  },
+
+  statusLabels: {
+    PENDING: "待機中",
+    RUNNING: "実行中",
+    COMPLETED: "完了",
+    CANCELLED: "キャンセル済み",
+    FAILED: "失敗",
+  },
+
+  failures: {
+    network: "API に接続できません。API サーバーが起動しているか確認してください。",
+    unexpectedResponse: (status) =>
+      status === undefined
+        ? "API から読み取れない応答が返りました。"
+        : `API から読み取れない応答が返りました（HTTP ${status}）。`,
+    unexpected: "画面内でエラーが発生しました。詳細はブラウザのコンソールを確認してください。",
+  },
+}
+
+export const dictionaries: Readonly<Record<Language, Messages>> = { ja, en }
+
+/**
+ * Picks the first supported language in the browser's preference order: a `ja*` tag selects
+ * Japanese, an `en*` tag English. Without either, the page is in English.
+ */
+export const pickLanguage = (preferred: ReadonlyArray<string>): Language => {
+  for (const tag of preferred) {
+    const primary = tag.toLowerCase().split("-")[0]
+    if (primary === "ja" || primary === "en") {
+      return primary
+    }
+  }
+  return "en"
+}
+
+export interface I18n {
+  readonly language: Language
+  readonly messages: Messages
+}
+
+export const I18nContext = createContext<I18n>({ language: "en", messages: en })
+
+export const useI18n = (): I18n => useContext(I18nContext)

@@ -1,0 +1,63 @@
+/**
+ * The browser's copy of the jobs, keyed by id. Jobs arrive from three sources in any order:
+ * pages from listJobs, single jobs from getJob/createJob/cancelJob, and events over SSE. Each
+ * merge keeps the copy with the higher version, so a late or repeated response never replaces
+ * a newer state.
+ */
+import { Job, type JobEvent, type JobId } from "@jobs/domain"
+
+export type JobMap = ReadonlyMap<JobId, Job.Job>
+
+export const emptyJobMap: JobMap = new Map()
+
+/** Adds or replaces one job unless the map already contains the same or a newer version. */
+export const mergeJob = (jobs: JobMap, job: Job.Job): JobMap => {
+  const current = jobs.get(job.id)
+  if (current !== undefined && current.version >= job.version) {
+    return jobs
+  }
+  return new Map(jobs).set(job.id, job)
+}
+
+export const mergeJobs = (jobs: JobMap, incoming: Iterable<Job.Job>): JobMap => {
+  let merged = jobs
+  for (const job of incoming) {
+    merged = mergeJob(merged, job)
+  }
+  return merged
+}
+
+export interface EventResult {
+  readonly jobs: JobMap
+  /**
+   * True when the event is about a job this map does not hold and the event alone cannot
+   * build it (anything but JobCreated): the caller should fetch that job.
+   */
+  readonly jobMissing: boolean
+}
+
+/** Applies an event with `Job.applyEvent`, which ignores events not newer than the job. */
+export const applyJobEvent = (jobs: JobMap, event: JobEvent): EventResult => {
+  const current = jobs.get(event.jobId)
+  const next = Job.applyEvent(current, event)
+  if (next === undefined) {
+    return { jobs, jobMissing: true }
+  }
+  if (next === current) {
+    return { jobs, jobMissing: false }
+  }
+  return { jobs: new Map(jobs).set(next.id, next), jobMissing: false }
+}
+
+/** Newest first: createdAt descending, then id descending, the order of the API's list. */
+export const newestFirst = (jobs: JobMap): ReadonlyArray<Job.Job> =>
+  [...jobs.values()].sort((a, b) => {
+    const byTime = b.createdAt.getTime() - a.createdAt.getTime()
+    if (byTime !== 0) {
+      return byTime
+    }
+    if (a.id === b.id) {
+      return 0
+    }
+    return a.id < b.id ? 1 : -1
+  })
