@@ -168,9 +168,12 @@ const collectMessages = (error: ConfigError.ConfigError): ReadonlyArray<string> 
     case "InvalidData":
     case "MissingData":
     case "SourceUnavailable":
-    case "Unsupported":
-      return error.path.length === 0
+    case "Unsupported": {
+      // The messages of `variable` start with the variable's name already.
+      const name = error.path.join(".")
+      return name === "" || error.message.startsWith(name)
         ? [error.message]
-        : [`${error.path.join(".")}: ${error.message}`]
+        : [`${name}: ${error.message}`]
+    }
   }
 }

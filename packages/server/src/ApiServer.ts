@@ -1,0 +1,36 @@
+/**
+ * The HTTP application: the JobsApi contract, GET /api/events, /openapi.json,
+ * Swagger UI at /docs, CORS, JSON error bodies and request logging. It needs the
+ * ports, the health probes and an HttpServer; main.ts provides the real ones,
+ * tests may provide others.
+ */
+import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
+import { JobsApi } from "@jobs/domain"
+import { Layer } from "effect"
+import * as ErrorResponses from "./http/ErrorResponses"
+import * as EventsRoute from "./http/EventsRoute"
+import * as HealthHandlers from "./http/HealthHandlers"
+import * as JobsHandlers from "./http/JobsHandlers"
+import { logRequests } from "./http/RequestLog"
+
+export interface ApiServerOptions {
+  /** Origins allowed to call the API from a browser (CORS). */
+  readonly corsOrigins: ReadonlyArray<string>
+}
+
+const ApiLive = HttpApiBuilder.api(JobsApi).pipe(
+  Layer.provide([JobsHandlers.layer, HealthHandlers.layer]),
+)
+
+export const layer = (options: ApiServerOptions) =>
+  HttpApiBuilder.serve(logRequests).pipe(
+    Layer.provide([
+      EventsRoute.layer,
+      HttpApiSwagger.layer({ path: "/docs" }),
+      HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+      HttpApiBuilder.middlewareCors({ allowedOrigins: options.corsOrigins }),
+      ErrorResponses.layer,
+    ]),
+    Layer.provide(ApiLive),
+    HttpServer.withLogAddress,
+  )

@@ -1,0 +1,80 @@
+/**
+ * Rewrites the failures for which HttpApi returns little or nothing into JSON
+ * bodies that state what was wrong:
+ * - a request that fails validation (400 HttpApiDecodeError) keeps its `issues`
+ *   and gets a one-line `message` such as
+ *   `durationSeconds: must be a whole number of seconds from 0 to 30, got 1.5`,
+ * - a body that is not valid JSON gets a 400 instead of an empty one,
+ * - an unknown path gets a 404 instead of an empty one.
+ */
+import {
+  HttpApiBuilder,
+  HttpApiError,
+  type HttpApp,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+} from "@effect/platform"
+import { JobsApi } from "@jobs/domain"
+import { Cause, Effect, type ParseResult } from "effect"
+
+type Issue = ParseResult.ArrayFormatterIssue
+
+const fieldOf = (issue: Issue): string =>
+  issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
+
+/**
+ * Keeps the first issue of each field. An optional parameter is a union with
+ * `undefined`, so a wrong value also yields a second issue, "Expected undefined".
+ * The first issue is the one of the declared type.
+ */
+export const firstIssuePerField = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> =>
+  issues.filter(
+    (issue, index) => issues.findIndex((other) => fieldOf(other) === fieldOf(issue)) === index,
+  )
+
+/** Formats the issues as `field: problem`, the field being the path joined with dots. */
+export const summarizeIssues = (issues: ReadonlyArray<Issue>): string =>
+  issues.map((issue) => `${fieldOf(issue)}: ${issue.message}`).join("; ")
+
+const isMalformedBody = (failure: unknown): boolean =>
+  HttpServerError.isServerError(failure) &&
+  failure._tag === "RequestError" &&
+  failure.reason === "Decode"
+
+const notFound = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+  HttpServerResponse.unsafeJson(
+    {
+      _tag: "NotFound",
+      message: `${request.method} ${request.url} does not exist. The API is under /api and documented at /docs.`,
+    },
+    { status: 404 },
+  ),
+)
+
+const rewriteFailures = (app: HttpApp.Default) =>
+  Effect.catchAllCause(app, (cause) => {
+    // The router and HttpApi raise these as plain failures or defects, so the
+    // cause is inspected instead of matching on a typed error channel.
+    const failure = Cause.squash(cause)
+    if (failure instanceof HttpApiError.HttpApiDecodeError) {
+      const issues = firstIssuePerField(failure.issues)
+      return Effect.fail(
+        new HttpApiError.HttpApiDecodeError({ issues, message: summarizeIssues(issues) }),
+      )
+    }
+    if (isMalformedBody(failure)) {
+      return Effect.fail(
+        new HttpApiError.HttpApiDecodeError({
+          issues: [],
+          message: "request body is not valid JSON",
+        }),
+      )
+    }
+    if (HttpServerError.isServerError(failure) && failure._tag === "RouteNotFound") {
+      return notFound
+    }
+    return Effect.failCause(cause)
+  })
+
+export const layer = HttpApiBuilder.middleware(JobsApi, rewriteFailures)

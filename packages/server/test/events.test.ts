@@ -1,0 +1,107 @@
+/**
+ * GET /api/events on a real server, read with a raw HTTP client. The server's
+ * event subscriber is wrapped to count open streams, which shows when the server
+ * side of a stream has ended.
+ */
+import { NodeHttpServer } from "@effect/platform-node"
+import { Postgres, PostgresJobRepository, RedisEventBus } from "@jobs/adapters"
+import { EventSubscriber, Producer } from "@jobs/domain"
+import { Effect, Layer, Stream, SubscriptionRef } from "effect"
+import { afterAll, beforeAll, expect, it } from "vitest"
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  type TestDatabase,
+} from "../../adapters/test/support/TestDatabase"
+import { REDIS_URL, uniqueChannel } from "../../adapters/test/support/TestRedis"
+import * as ApiServer from "../src/ApiServer"
+import * as HealthProbesLive from "../src/HealthProbesLive"
+import { createNodeServer } from "../src/http/NodeServer"
+import { SseClient } from "./support/SseClient"
+import { ALLOWED_ORIGIN, startTestServer, type TestServer } from "./support/TestServer"
+
+let database: TestDatabase
+let server: TestServer
+const openStreams = Effect.runSync(SubscriptionRef.make(0))
+
+/** Resolves once the number of open event streams equals `expected`. */
+const openStreamsReach = (expected: number) =>
+  Effect.runPromise(
+    openStreams.changes.pipe(
+      Stream.takeUntil((count) => count === expected),
+      Stream.runDrain,
+      Effect.timeout("10 seconds"),
+    ),
+  )
+
+/** The Redis subscriber, with each `events` stream counted from its start to its end. */
+const countingSubscriber = (bus: Layer.Layer<EventSubscriber>) =>
+  Layer.effect(
+    EventSubscriber,
+    Effect.map(EventSubscriber, ({ events }) => ({
+      events: events.pipe(
+        Stream.onStart(SubscriptionRef.update(openStreams, (count) => count + 1)),
+        Stream.ensuring(SubscriptionRef.update(openStreams, (count) => count - 1)),
+      ),
+    })),
+  ).pipe(Layer.provide(bus))
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  const bus = RedisEventBus.layer({ url: REDIS_URL, channel: uniqueChannel() })
+  server = await startTestServer(
+    ApiServer.layer({ corsOrigins: [ALLOWED_ORIGIN] }).pipe(
+      Layer.provideMerge(NodeHttpServer.layer(createNodeServer, { port: 0, host: "127.0.0.1" })),
+      Layer.provide([HealthProbesLive.layer, PostgresJobRepository.layer, countingSubscriber(bus)]),
+      Layer.provide([
+        Postgres.layerMigrated({ url: database.redactedUrl }),
+        bus,
+        Producer.layer("api"),
+      ]),
+    ),
+  )
+})
+
+afterAll(async () => {
+  await server?.stop()
+  if (database !== undefined) {
+    await dropTestDatabase(database)
+  }
+})
+
+it("event stream sends a created job's event and ends when the client leaves", async () => {
+  const before = Effect.runSync(SubscriptionRef.get(openStreams))
+  const client = await SseClient.open(`${server.baseUrl}/api/events`)
+
+  expect(client.status).toBe(200)
+  expect(client.headers["content-type"]).toBe("text/event-stream")
+  expect(client.headers["cache-control"]).toBe("no-cache")
+  expect(client.headers["x-accel-buffering"]).toBe("no")
+  expect(client.headers.connection).toBe("keep-alive")
+
+  const opening = await client.nextFrame()
+  expect(opening.comments.length).toBeGreaterThan(0)
+  expect(opening.retry).toMatch(/^\d+$/)
+  expect(opening.data).toBeUndefined()
+
+  const response = await fetch(`${server.baseUrl}/api/jobs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "watched", durationSeconds: 2 }),
+  })
+  const job = (await response.json()) as { readonly id: string }
+
+  const frame = await client.nextData()
+  const envelope = JSON.parse(frame.data ?? "") as Record<string, unknown>
+  expect(envelope.event_type).toBe("JobCreated")
+  expect(envelope.job_id).toBe(job.id)
+  expect(envelope.job_version).toBe(1)
+  expect(envelope.producer).toBe("api")
+  expect(frame.id).toBe(envelope.event_id)
+  expect(frame.event).toBeUndefined()
+  await openStreamsReach(before + 1)
+
+  client.close()
+
+  await openStreamsReach(before)
+})

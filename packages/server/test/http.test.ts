@@ -1,0 +1,468 @@
+/**
+ * The HTTP API on a real server: NodeHttpServer on a random port, PostgreSQL in a
+ * throwaway database and Redis on a channel of this file only.
+ */
+import { InMemoryEventBus, Postgres, PostgresJobRepository, RedisEventBus } from "@jobs/adapters"
+import {
+  EventPublisher,
+  type EventPublisherShape,
+  EventSubscriber,
+  type JobEvent,
+  JobId,
+  Producer,
+  runJob,
+} from "@jobs/domain"
+import { Effect, Logger, LogLevel, type Stream } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { awaitReceiving, eventsOf, startConsumer } from "../../adapters/test/support/EventConsumers"
+import { closedPort } from "../../adapters/test/support/Network"
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  type TestDatabase,
+} from "../../adapters/test/support/TestDatabase"
+import { REDIS_URL, uniqueChannel } from "../../adapters/test/support/TestRedis"
+import * as ServerLive from "../src/ServerLive"
+import {
+  ALLOWED_ORIGIN,
+  startTestServer,
+  type TestServer,
+  testServerOptions,
+} from "./support/TestServer"
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+interface JobJson {
+  readonly id: string
+  readonly name: string
+  readonly durationSeconds: number
+  readonly status: string
+  readonly createdAt: string
+  readonly startedAt: string | null
+  readonly finishedAt: string | null
+  readonly version: number
+}
+
+interface PageJson {
+  readonly items: ReadonlyArray<JobJson>
+  readonly nextCursor: string | null
+}
+
+interface ErrorJson {
+  readonly _tag: string
+  readonly message: string
+  readonly issues?: ReadonlyArray<{
+    readonly path: ReadonlyArray<string>
+    readonly message: string
+  }>
+}
+
+let database: TestDatabase
+let channel: string
+let server: TestServer
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  channel = uniqueChannel()
+  server = await startTestServer(ServerLive.layer(testServerOptions(database, channel)))
+})
+
+afterAll(async () => {
+  await server?.stop()
+  if (database !== undefined) {
+    await dropTestDatabase(database)
+  }
+})
+
+const post = (path: string, body?: string, contentType = "application/json") =>
+  fetch(`${server.baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    ...(body === undefined ? {} : { body }),
+  })
+
+const get = (path: string, base = server.baseUrl) => fetch(`${base}${path}`)
+
+const createJob = async (name: string, durationSeconds: number): Promise<JobJson> => {
+  const response = await post("/api/jobs", JSON.stringify({ name, durationSeconds }))
+  expect(response.status).toBe(201)
+  return (await response.json()) as JobJson
+}
+
+/** Runs an effect with the test's own Redis bus on the same channel as the server. */
+const withTestBus = <A, E>(
+  use: (bus: {
+    readonly events: Stream.Stream<JobEvent>
+    readonly publisher: EventPublisherShape
+  }) => Effect.Effect<A, E>,
+) =>
+  Effect.gen(function* () {
+    const { events } = yield* EventSubscriber
+    const publisher = yield* EventPublisher
+    return yield* use({ events, publisher })
+  }).pipe(
+    Effect.provide(RedisEventBus.layer({ url: REDIS_URL, channel })),
+    Logger.withMinimumLogLevel(LogLevel.Warning),
+  )
+
+describe("creating and reading jobs", () => {
+  it("create returns 201 with the new PENDING job", async () => {
+    const response = await post(
+      "/api/jobs",
+      JSON.stringify({ name: "  report  ", durationSeconds: 5 }),
+    )
+
+    expect(response.status).toBe(201)
+    expect(response.headers.get("content-type")).toContain("application/json")
+    const job = (await response.json()) as JobJson
+    expect(job.id).toMatch(UUID)
+    expect(job.name).toBe("report")
+    expect(job.durationSeconds).toBe(5)
+    expect(job.status).toBe("PENDING")
+    expect(job.version).toBe(1)
+    expect(job.createdAt).toMatch(ISO_UTC)
+    expect(job.startedAt).toBeNull()
+    expect(job.finishedAt).toBeNull()
+  })
+
+  it("get returns the stored job", async () => {
+    const created = await createJob("fetch me", 3)
+
+    const response = await get(`/api/jobs/${created.id}`)
+
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual(created)
+  })
+
+  it("list filters by status and pages with nextCursor", async () => {
+    const first = await createJob("page one", 1)
+    const second = await createJob("page two", 1)
+    const third = await createJob("page three", 1)
+    const cancelled = await post(`/api/jobs/${second.id}/cancel`)
+    expect(cancelled.status).toBe(200)
+
+    const seen: Array<JobJson> = []
+    let cursor: string | null = null
+    do {
+      const query: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`
+      const response = await get(`/api/jobs?status=PENDING&limit=1${query}`)
+      expect(response.status).toBe(200)
+      const page = (await response.json()) as PageJson
+      expect(page.items.length).toBeLessThanOrEqual(1)
+      seen.push(...page.items)
+      cursor = page.nextCursor
+    } while (cursor !== null)
+
+    const ids = seen.map((job) => job.id)
+    expect(seen.every((job) => job.status === "PENDING")).toBe(true)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids).not.toContain(second.id)
+    expect(ids.indexOf(third.id)).toBeLessThan(ids.indexOf(first.id))
+    expect(ids.indexOf(third.id)).toBeGreaterThanOrEqual(0)
+
+    const cancelledPage = (await (await get("/api/jobs?status=CANCELLED")).json()) as PageJson
+    expect(cancelledPage.items.map((job) => job.id)).toContain(second.id)
+    expect(cancelledPage.items.every((job) => job.status === "CANCELLED")).toBe(true)
+  })
+
+  it("list rejects limits outside 1-100 and non-numbers", async () => {
+    for (const limit of ["0", "101", "x", "1.5"]) {
+      const response = await get(`/api/jobs?limit=${limit}`)
+      const body = (await response.json()) as ErrorJson
+
+      expect(response.status, `limit=${limit}`).toBe(400)
+      expect(body.message, `limit=${limit}`).toBe("limit: must be a whole number from 1 to 100")
+    }
+  })
+
+  it("list rejects a cursor it did not issue", async () => {
+    const response = await get("/api/jobs?cursor=not-a-cursor")
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toBe("cursor: must be the nextCursor value of a previous page")
+  })
+
+  it("list rejects an unknown status", async () => {
+    const response = await get("/api/jobs?status=DONE")
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toMatch(/^status: must be one of PENDING, RUNNING, COMPLETED/)
+  })
+
+  it("get of an id that is not a UUID is a 400", async () => {
+    const response = await get("/api/jobs/not-a-uuid")
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toMatch(/^id: must be a UUID/)
+  })
+
+  it("get of an unknown job is a 404", async () => {
+    const id = crypto.randomUUID()
+
+    const response = await get(`/api/jobs/${id}`)
+
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({ _tag: "JobNotFound", jobId: id })
+  })
+})
+
+describe("invalid job input", () => {
+  const cases: ReadonlyArray<{
+    readonly title: string
+    readonly body: string
+    readonly message: string
+  }> = [
+    {
+      title: "negative duration",
+      body: `{"name":"x","durationSeconds":-1}`,
+      message: "durationSeconds: must be a whole number of seconds from 0 to 30, got -1",
+    },
+    {
+      title: "duration above 30",
+      body: `{"name":"x","durationSeconds":31}`,
+      message: "durationSeconds: must be a whole number of seconds from 0 to 30, got 31",
+    },
+    {
+      title: "fractional duration",
+      body: `{"name":"x","durationSeconds":1.5}`,
+      message: "durationSeconds: must be a whole number of seconds from 0 to 30, got 1.5",
+    },
+    {
+      title: "duration as a string",
+      body: `{"name":"x","durationSeconds":"5"}`,
+      message: `durationSeconds: must be a whole number of seconds from 0 to 30, got "5"`,
+    },
+    {
+      title: "null duration",
+      body: `{"name":"x","durationSeconds":null}`,
+      message: "durationSeconds: must be a whole number of seconds from 0 to 30, got null",
+    },
+    {
+      title: "duration that overflows to Infinity",
+      body: `{"name":"x","durationSeconds":1e309}`,
+      message: "durationSeconds: must be a whole number of seconds from 0 to 30, got Infinity",
+    },
+    {
+      title: "empty name",
+      body: `{"name":"","durationSeconds":1}`,
+      message: "name: must not be empty or only spaces",
+    },
+    {
+      title: "name of spaces",
+      body: `{"name":"   ","durationSeconds":1}`,
+      message: "name: must not be empty or only spaces",
+    },
+    {
+      title: "name of 101 characters",
+      body: JSON.stringify({ name: "a".repeat(101), durationSeconds: 1 }),
+      message: "name: must be at most 100 characters, got 101",
+    },
+    {
+      title: "name with a control character",
+      body: `{"name":"a\\u0000b","durationSeconds":1}`,
+      message: "name: must not contain control characters",
+    },
+    {
+      title: "missing fields",
+      body: "{}",
+      message: "name: is missing; durationSeconds: is missing",
+    },
+    {
+      title: "missing duration",
+      body: `{"name":"x"}`,
+      message: "durationSeconds: is missing",
+    },
+    {
+      title: "body that is not an object",
+      body: "[1, 2]",
+      message: "body: must be a JSON object with name and durationSeconds",
+    },
+    {
+      title: "malformed JSON",
+      body: `{"name": "x", "durationSeconds": `,
+      message: "request body is not valid JSON",
+    },
+  ]
+
+  for (const { title, body, message } of cases) {
+    it(`${title} is a 400 naming the field`, async () => {
+      const response = await post("/api/jobs", body)
+
+      expect(response.status).toBe(400)
+      expect(response.headers.get("content-type")).toContain("application/json")
+      const error = (await response.json()) as ErrorJson
+      expect(error._tag).toBe("HttpApiDecodeError")
+      expect(error.message).toBe(message)
+    })
+  }
+
+  it("field errors also come as issues with a path", async () => {
+    const response = await post("/api/jobs", `{"name":"","durationSeconds":31}`)
+    const error = (await response.json()) as ErrorJson
+
+    expect(error.issues?.map((issue) => issue.path)).toEqual([["name"], ["durationSeconds"]])
+  })
+})
+
+describe("cancelling jobs", () => {
+  it("cancel of a pending job returns it CANCELLED and publishes JobCancelled", async () => {
+    const job = await createJob("to cancel", 10)
+
+    const { response, events } = await Effect.runPromise(
+      withTestBus((bus) =>
+        Effect.gen(function* () {
+          // Nothing else publishes on this channel while the test runs, so the
+          // first event after the probes is the one the cancel produces.
+          const consumer = yield* startConsumer(bus.events, 1)
+          yield* awaitReceiving(bus.publisher, [consumer])
+          const response = yield* Effect.promise(() => post(`/api/jobs/${job.id}/cancel`))
+          const events = yield* eventsOf(consumer)
+          return { response, events }
+        }).pipe(Effect.scoped),
+      ),
+    )
+
+    expect(response.status).toBe(200)
+    const cancelled = (await response.json()) as JobJson
+    expect(cancelled.status).toBe("CANCELLED")
+    expect(cancelled.version).toBe(2)
+    expect(cancelled.finishedAt).toMatch(ISO_UTC)
+    expect(events.map((event) => [event._tag, event.jobId])).toEqual([["JobCancelled", job.id]])
+    expect(events[0]?.producer).toBe("api")
+    expect(events[0]?.jobVersion).toBe(2)
+  })
+
+  it("cancel of a completed job is a 409", async () => {
+    const job = await createJob("finishes at once", 0)
+    const outcome = await Effect.runPromise(
+      runJob(JobId.make(job.id)).pipe(
+        Effect.provide(PostgresJobRepository.layer),
+        Effect.provide(Postgres.layer({ url: database.redactedUrl })),
+        Effect.provide([InMemoryEventBus.layer, Producer.layer("worker-test")]),
+        Logger.withMinimumLogLevel(LogLevel.Warning),
+      ),
+    )
+    expect(outcome).toBe("completed")
+
+    const response = await post(`/api/jobs/${job.id}/cancel`)
+
+    expect(response.status).toBe(409)
+    expect(await response.json()).toEqual({
+      _tag: "InvalidJobTransition",
+      jobId: job.id,
+      currentStatus: "COMPLETED",
+      requestedStatus: "CANCELLED",
+    })
+  })
+
+  it("cancel of an unknown job is a 404", async () => {
+    const response = await post(`/api/jobs/${crypto.randomUUID()}/cancel`)
+
+    expect(response.status).toBe(404)
+  })
+})
+
+describe("health", () => {
+  it("health is 200 when PostgreSQL and Redis answer", async () => {
+    const response = await get("/api/health")
+
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ postgres: "up", redis: "up" })
+  })
+})
+
+describe("with Redis down", () => {
+  let degraded: TestServer
+
+  beforeAll(async () => {
+    const port = await closedPort()
+    degraded = await startTestServer(
+      ServerLive.layer(testServerOptions(database, channel, `redis://127.0.0.1:${port}`)),
+    )
+  })
+
+  afterAll(async () => {
+    await degraded?.stop()
+  })
+
+  it("health is 503 naming Redis", async () => {
+    const health = await get("/api/health", degraded.baseUrl)
+
+    expect(health.status).toBe(503)
+    expect(await health.json()).toEqual({
+      _tag: "Unhealthy",
+      message: "redis not reachable",
+      postgres: "up",
+      redis: "down",
+    })
+  })
+
+  it("create still returns 201", async () => {
+    const created = await fetch(`${degraded.baseUrl}/api/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "while redis is down", durationSeconds: 1 }),
+    })
+
+    expect(created.status).toBe(201)
+  })
+})
+
+describe("documentation, routing and CORS", () => {
+  it("openapi.json lists every API path", async () => {
+    const response = await get("/openapi.json")
+    const spec = (await response.json()) as { readonly paths: Record<string, unknown> }
+
+    expect(response.status).toBe(200)
+    expect(Object.keys(spec.paths).sort()).toEqual([
+      "/api/health",
+      "/api/jobs",
+      "/api/jobs/{id}",
+      "/api/jobs/{id}/cancel",
+    ])
+  })
+
+  it("docs serves the Swagger UI page", async () => {
+    const response = await get("/docs")
+    const html = await response.text()
+
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toContain("text/html")
+    expect(html).toContain("swagger-ui")
+    expect(html).not.toMatch(/<script[^>]+src="https?:/)
+  })
+
+  it("unknown route is a 404 with a JSON message", async () => {
+    const response = await get("/api/nothing-here")
+
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({
+      _tag: "NotFound",
+      message:
+        "GET /api/nothing-here does not exist. The API is under /api and documented at /docs.",
+    })
+  })
+
+  it("CORS allows the configured origin only", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${server.baseUrl}/api/jobs`, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      })
+
+    const allowed = await preflight(ALLOWED_ORIGIN)
+    const other = await preflight("http://evil.example")
+
+    expect(allowed.status).toBe(204)
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGIN)
+    expect(other.headers.get("access-control-allow-origin")).not.toBe("http://evil.example")
+  })
+})

@@ -1,0 +1,2 @@
+export * as JobRunner from "./JobRunner"
+export { WorkerConfig } from "./WorkerConfig"
