@@ -12,18 +12,40 @@ export class InvalidJobTransition extends Schema.TaggedError<InvalidJobTransitio
     jobId: JobId,
     currentStatus: JobStatus,
     requestedStatus: JobStatus,
+    // A field rather than a getter, so the HTTP body carries the sentence too.
+    message: Schema.String,
   },
 ) {
-  override get message(): string {
-    return `job ${this.jobId} is ${this.currentStatus} and cannot become ${this.requestedStatus}`
+  constructor(
+    props: {
+      readonly jobId: JobId
+      readonly currentStatus: JobStatus
+      readonly requestedStatus: JobStatus
+      readonly message?: string
+    },
+    options?: Schema.MakeOptions,
+  ) {
+    super(
+      {
+        ...props,
+        message:
+          props.message ??
+          `job ${props.jobId} is ${props.currentStatus} and cannot become ${props.requestedStatus}`,
+      },
+      options,
+    )
   }
 }
 
 export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
   jobId: JobId,
+  message: Schema.String,
 }) {
-  override get message(): string {
-    return `job ${this.jobId} not found`
+  constructor(
+    props: { readonly jobId: JobId; readonly message?: string },
+    options?: Schema.MakeOptions,
+  ) {
+    super({ ...props, message: props.message ?? `job ${props.jobId} not found` }, options)
   }
 }
 

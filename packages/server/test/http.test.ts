@@ -206,7 +206,11 @@ describe("creating and reading jobs", () => {
     const response = await get(`/api/jobs/${id}`)
 
     expect(response.status).toBe(404)
-    expect(await response.json()).toEqual({ _tag: "JobNotFound", jobId: id })
+    expect(await response.json()).toEqual({
+      _tag: "JobNotFound",
+      jobId: id,
+      message: `job ${id} not found`,
+    })
   })
 })
 
@@ -356,6 +360,7 @@ describe("cancelling jobs", () => {
       jobId: job.id,
       currentStatus: "COMPLETED",
       requestedStatus: "CANCELLED",
+      message: `job ${job.id} is COMPLETED and cannot become CANCELLED`,
     })
   })
 
