@@ -147,3 +147,58 @@ describe("JobRunner.dispatch", () => {
     )
   })
 })
+
+describe("JobRunner.sweepPending", () => {
+  it.scoped("runs PENDING jobs whose JobCreated was missed", () =>
+    Effect.gen(function* () {
+      // More than one page of the sweep's listing, none of them announced by an event.
+      const missed = Array.from({ length: 130 }, (_, index) => newJob(`missed ${index}`, 1).job)
+      yield* Effect.forEach(missed, insert, { discard: true })
+      const jobs = yield* FiberSet.make<void>()
+
+      yield* JobRunner.sweepPending(jobs)
+      yield* TestClock.adjust("1 second")
+      yield* FiberSet.awaitEmpty(jobs)
+
+      const statuses = yield* Effect.forEach(missed, statusOf)
+      expect(statuses.filter((status) => Option.getOrNull(status) === "COMPLETED")).toHaveLength(
+        130,
+      )
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("a failed sweep is logged and starts nothing", () => {
+    const unavailableRepository = Layer.effect(
+      JobRepository,
+      Effect.map(InMemoryJobRepository.make, (inner) => ({
+        ...inner,
+        list: () => Effect.fail(new RepositoryError({ message: "database unavailable" })),
+      })),
+    )
+
+    return Effect.gen(function* () {
+      const warnings = yield* Ref.make<ReadonlyArray<unknown>>([])
+      const collectWarnings = Logger.make(({ logLevel, message }) => {
+        if (logLevel === LogLevel.Warning) {
+          Effect.runSync(Ref.update(warnings, (all) => [...all, message]))
+        }
+      })
+      const jobs = yield* FiberSet.make<void>()
+
+      yield* JobRunner.sweepPending(jobs).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, collectWarnings)),
+      )
+
+      expect(yield* FiberSet.size(jobs)).toBe(0)
+      expect(yield* Ref.get(warnings)).toEqual([["pending job sweep failed, will retry"]])
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          unavailableRepository,
+          InMemoryEventBus.layer,
+          Producer.layer("worker-test"),
+        ),
+      ),
+    )
+  })
+})
