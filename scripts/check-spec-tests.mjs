@@ -4,8 +4,8 @@
 //
 //   - **Test:** `packages/server/test/http.test.ts` "cancel of a completed job returns 409"
 //
-// The file must exist and contain the quoted test name verbatim (as written in the
-// test's title, a describe title or a table row), so a renamed or deleted test
+// The file must exist and contain the quoted test name verbatim, as written in the
+// test's title, a describe title or a table row. A renamed or deleted test then
 // fails the build instead of leaving the spec pointing at nothing.
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join, relative } from "node:path"

@@ -75,7 +75,7 @@ export const HealthReport = Schema.Struct({
   redis: ServiceState,
 }).annotations({ identifier: "HealthReport" })
 
-/** At least one backing service does not answer; the fields say which. */
+/** At least one backing service does not respond. The fields name which one. */
 export class Unhealthy extends Schema.TaggedError<Unhealthy>()(
   "Unhealthy",
   { message: Schema.String, postgres: ServiceState, redis: ServiceState },

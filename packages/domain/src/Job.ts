@@ -30,7 +30,7 @@ export class Job extends Schema.Class<Job>("Job")({
   version: Schema.Int.pipe(Schema.positive()),
 }) {}
 
-/** Who produced an event and when: passed in by the caller, never read here. */
+/** Metadata of a new event (id, time, producer), passed in by the caller and never read here. */
 export interface EventMeta {
   readonly eventId: string
   readonly occurredAt: Date

@@ -92,7 +92,7 @@ const pendingJobs: Effect.Effect<
  *
  * NOTE: the API publishes JobCreated just after its insert commits. A sweep that
  * lands in that gap publishes JobStarted first, so subscribers can see the two out
- * of order; browsers cope because they apply events by job version.
+ * of order. Browsers cope, because they apply events by job version.
  */
 export const sweepPending = (
   jobs: FiberSet.FiberSet<void>,

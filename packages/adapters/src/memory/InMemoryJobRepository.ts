@@ -6,8 +6,18 @@ import { type Job, JobRepository, type JobRepositoryShape, RepositoryError } fro
 import { Effect, Layer, Option, Ref } from "effect"
 
 // Newest first: createdAt descending, then id descending, as the SQL index orders them.
-const newestFirst = (a: Job.Job, b: Job.Job): number =>
-  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+const newestFirst = (a: Job.Job, b: Job.Job): number => {
+  const byTime = b.createdAt.getTime() - a.createdAt.getTime()
+  if (byTime !== 0) {
+    return byTime
+  }
+  // Code-unit order, as isAfterCursor compares ids, which matches PostgreSQL's uuid order
+  // for lowercase ids.
+  if (a.id === b.id) {
+    return 0
+  }
+  return a.id < b.id ? 1 : -1
+}
 
 const isAfterCursor = (job: Job.Job, cursor: { createdAt: Date; id: string }): boolean =>
   job.createdAt.getTime() < cursor.createdAt.getTime() ||
