@@ -32,6 +32,8 @@ describe("dependency rule", () => {
     ["@effect/sql"],
     ["@effect/sql-pg"],
     ["@effect/platform-node"],
+    ["node:fs"],
+    ["../../adapters/src/index"],
   ])("domain importing %s fails the lint", (module) => {
     const result = lintAs(
       "packages/domain/src/Probe.ts",
@@ -50,7 +52,7 @@ describe("dependency rule", () => {
     expect(result.status).toBe(0)
   })
 
-  it.each([["@jobs/adapters"], ["@jobs/server"], ["ioredis"]])(
+  it.each([["@jobs/adapters"], ["@jobs/server"], ["ioredis"], ["../../adapters/src/index"]])(
     "web importing %s fails the lint",
     (module) => {
       const result = lintAs(

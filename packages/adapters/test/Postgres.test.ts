@@ -1,8 +1,12 @@
+import { randomUUID } from "node:crypto"
+import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
+import { PgMigrator } from "@effect/sql-pg"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { JobRepository } from "@jobs/domain"
 import { ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
 import { Postgres, PostgresHealth, PostgresJobRepository } from "../src/index"
+import { migrations } from "../src/postgres/Migrations"
 import { newJobId } from "./support/JobFixtures"
 import { closedPort } from "./support/Network"
 import {
@@ -16,6 +20,12 @@ import { captureLogs, warningsOnly } from "./support/TestLogs"
 const PASSWORD = "postgres-test-secret"
 
 const clientOf = (database: TestDatabase) => Postgres.layer({ url: database.redactedUrl })
+
+/** The name of the constraint a failed statement violated, from the driver's error. */
+const constraintOf = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && "cause" in error
+    ? (error.cause as { constraint?: unknown }).constraint
+    : undefined
 
 layer(layerTestDatabase, { excludeTestServices: true })("PostgresHealth", (it) => {
   it.effect("ping succeeds on a reachable database", () =>
@@ -61,7 +71,10 @@ describe("Postgres.migrate", () => {
           { concurrency: "unbounded" },
         )
 
-        expect([...first, ...second]).toEqual([[1, "create_jobs"]])
+        expect([...first, ...second].sort(([a], [b]) => a - b)).toEqual([
+          [1, "create_jobs"],
+          [2, "add_event_log_and_heartbeats"],
+        ])
       }
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )
@@ -73,11 +86,11 @@ describe("Postgres.migrate", () => {
       const rerun = yield* Postgres.migrate.pipe(Effect.provide(clientOf(database)))
       const records = yield* Effect.flatMap(
         SqlClient.SqlClient,
-        (sql) => sql`SELECT migration_id FROM effect_sql_migrations`,
+        (sql) => sql`SELECT migration_id FROM effect_sql_migrations ORDER BY migration_id`,
       ).pipe(Effect.provide(clientOf(database)))
 
       expect(rerun).toEqual([])
-      expect(records).toEqual([{ migrationId: 1 }])
+      expect(records).toEqual([{ migrationId: 1 }, { migrationId: 2 }])
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )
 })
@@ -99,11 +112,6 @@ describe("jobs table", () => {
     version: 1,
   })
 
-  const constraintOf = (error: unknown): unknown =>
-    typeof error === "object" && error !== null && "cause" in error
-      ? (error.cause as { constraint?: unknown }).constraint
-      : undefined
-
   it.live("rejects rows the domain cannot produce", () =>
     Effect.gen(function* () {
       const database = yield* scopedTestDatabase({ migrate: true })
@@ -119,9 +127,84 @@ describe("jobs table", () => {
         insertRaw(database, { ...validRow(), startedAt: new Date() }),
       )
 
+      const runningWithoutWorker = yield* Effect.flip(
+        insertRaw(database, { ...validRow(), status: "RUNNING", startedAt: new Date() }),
+      )
+      const pendingWithWorker = yield* Effect.flip(
+        insertRaw(database, { ...validRow(), workerId: "worker-a" }),
+      )
+
       expect(constraintOf(tooLong)).toBe("jobs_duration_seconds_range")
       expect(constraintOf(unknownStatus)).toBe("jobs_status_known")
       expect(constraintOf(pendingButStarted)).toBe("jobs_timestamps_match_status")
+      expect(constraintOf(runningWithoutWorker)).toBe("jobs_worker_matches_status")
+      expect(constraintOf(pendingWithWorker)).toBe("jobs_worker_matches_status")
+    }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
+  )
+})
+
+describe("job_events table", () => {
+  const insertEvent = (database: TestDatabase, jobId: string, jobVersion: number) =>
+    Effect.flatMap(
+      SqlClient.SqlClient,
+      (sql) => sql`
+        INSERT INTO job_events
+          (event_id, job_id, job_version, event_type, occurred_at, producer, envelope)
+        VALUES (${randomUUID()}, ${jobId}, ${jobVersion}, 'JobCreated', now(), 'api', '{}')
+      `,
+    ).pipe(Effect.provide(clientOf(database)))
+
+  it.live("rejects orphan and duplicate-version events", () =>
+    Effect.gen(function* () {
+      const database = yield* scopedTestDatabase({ migrate: true })
+      const jobId = newJobId()
+      yield* Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`
+          INSERT INTO jobs (id, name, duration_seconds, status, created_at, version)
+          VALUES (${jobId}, 'raw job', 1, 'PENDING', now(), 1)
+        `,
+      ).pipe(Effect.provide(clientOf(database)))
+      yield* insertEvent(database, jobId, 1)
+
+      const unknownJob = yield* Effect.flip(insertEvent(database, newJobId(), 1))
+      const sameVersion = yield* Effect.flip(insertEvent(database, jobId, 1))
+
+      expect(constraintOf(unknownJob)).toBe("job_events_job_id_fkey")
+      expect(constraintOf(sameVersion)).toBe("job_events_one_per_version")
+    }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
+  )
+})
+
+const createJobsMigration = migrations["0001_create_jobs"] ?? Effect.dieMessage("no migration 1")
+
+describe("migration 2", () => {
+  const migrateFirstOnly = (database: TestDatabase) =>
+    PgMigrator.run({
+      loader: PgMigrator.fromRecord({ "0001_create_jobs": createJobsMigration }),
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(clientOf(database)))
+
+  it.live("marks earlier RUNNING jobs' worker as unknown", () =>
+    Effect.gen(function* () {
+      const database = yield* scopedTestDatabase()
+      yield* migrateFirstOnly(database)
+      const jobId = newJobId()
+      const startedAt = new Date("2024-01-01T00:00:01.000Z")
+      yield* Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`
+          INSERT INTO jobs (id, name, duration_seconds, status, created_at, started_at, version)
+          VALUES (${jobId}, 'old job', 5, 'RUNNING', ${startedAt}, ${startedAt}, 2)
+        `,
+      ).pipe(Effect.provide(clientOf(database)))
+
+      const applied = yield* Postgres.migrate.pipe(Effect.provide(clientOf(database)))
+      const stale = yield* Effect.flatMap(JobRepository, (repository) =>
+        repository.findStale(new Date("2024-01-01T00:00:02.000Z"), 10),
+      ).pipe(Effect.provide(PostgresJobRepository.layer), Effect.provide(clientOf(database)))
+
+      expect(applied).toEqual([[2, "add_event_log_and_heartbeats"]])
+      expect(stale.map((job) => [job.id, job.workerId])).toEqual([[jobId, "unknown"]])
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )
 })

@@ -9,6 +9,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { Schema } from "effect"
 import { InvalidJobTransition, JobNotFound } from "./Errors"
 import { Job } from "./Job"
+import { JobEventEnvelope } from "./JobEvent"
 import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
 import { JobCursor } from "./ports/JobRepository"
 
@@ -20,7 +21,9 @@ export const CreateJobRequest = Schema.Struct({
   durationSeconds: DurationSeconds,
 }).annotations({
   identifier: "CreateJobRequest",
-  parseOptions: { errors: "all" },
+  // Unknown fields are rejected rather than dropped, as the OpenAPI document's
+  // additionalProperties: false promises.
+  parseOptions: { errors: "all", onExcessProperty: "error" },
   // Used only when the body is not an object; invalid fields keep their own messages.
   message: () => "must be a JSON object with name and durationSeconds",
 })
@@ -60,6 +63,11 @@ export const JobPageResponse = Schema.Struct({
 }).annotations({ identifier: "JobPage" })
 
 export const JobIdPath = Schema.Struct({ id: JobId })
+
+/** A job's event log, oldest first, each event in its wire envelope. */
+export const JobEventsResponse = Schema.Struct({
+  items: Schema.Array(JobEventEnvelope),
+}).annotations({ identifier: "JobEvents" })
 
 /** The job store or another backing service cannot serve the request right now. */
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
@@ -104,6 +112,14 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       .addError(JobNotFound, { status: 404 })
       .addError(ServiceUnavailable)
       .annotate(OpenApi.Summary, "Get one job"),
+  )
+  .add(
+    HttpApiEndpoint.get("getJobEvents", "/jobs/:id/events")
+      .setPath(JobIdPath)
+      .addSuccess(JobEventsResponse)
+      .addError(JobNotFound, { status: 404 })
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "List one job's events in the order they happened"),
   )
   .add(
     HttpApiEndpoint.post("cancelJob", "/jobs/:id/cancel")

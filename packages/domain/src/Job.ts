@@ -14,6 +14,7 @@ import {
   JobCreated,
   type JobEvent,
   JobFailed,
+  JobRequeued,
   JobStarted,
 } from "./JobEvent"
 import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
@@ -26,6 +27,11 @@ export class Job extends Schema.Class<Job>("Job")({
   createdAt: Schema.Date,
   startedAt: Schema.NullOr(Schema.Date),
   finishedAt: Schema.NullOr(Schema.Date),
+  /**
+   * The producer name (`worker-<id>`) of the worker that runs the job or ran it last;
+   * null before the first start and after a requeue.
+   */
+  workerId: Schema.NullOr(Schema.String),
   /** Starts at 1 on creation and grows by one on every state change. */
   version: Schema.Int.pipe(Schema.positive()),
 }) {}
@@ -44,7 +50,7 @@ export interface Transition<E extends JobEvent> {
   readonly event: E
 }
 
-export type JobCommand = "start" | "complete" | "cancel" | "fail"
+export type JobCommand = "start" | "complete" | "cancel" | "fail" | "release"
 
 /**
  * The transition table. A command absent from a status's row is not allowed from
@@ -54,7 +60,7 @@ export const transitionTable: Readonly<
   Record<JobStatus, Readonly<Partial<Record<JobCommand, JobStatus>>>>
 > = {
   PENDING: { start: "RUNNING", cancel: "CANCELLED" },
-  RUNNING: { complete: "COMPLETED", cancel: "CANCELLED", fail: "FAILED" },
+  RUNNING: { complete: "COMPLETED", cancel: "CANCELLED", fail: "FAILED", release: "PENDING" },
   COMPLETED: {},
   CANCELLED: {},
   FAILED: {},
@@ -66,6 +72,7 @@ export const commandTarget: Readonly<Record<JobCommand, JobStatus>> = {
   complete: "COMPLETED",
   cancel: "CANCELLED",
   fail: "FAILED",
+  release: "PENDING",
 }
 
 /** Commands allowed from a status, in table order. */
@@ -102,6 +109,7 @@ export const create = (input: NewJob, meta: EventMeta): Transition<JobCreated> =
     createdAt: meta.occurredAt,
     startedAt: null,
     finishedAt: null,
+    workerId: null,
     version: 1,
   })
   const event = new JobCreated({
@@ -113,16 +121,17 @@ export const create = (input: NewJob, meta: EventMeta): Transition<JobCreated> =
   return { job, event }
 }
 
-/** PENDING -> RUNNING. */
+/** PENDING -> RUNNING on the worker named `workerId`. */
 export const start = (
   job: Job,
+  workerId: string,
   meta: EventMeta,
 ): Either.Either<Transition<JobStarted>, InvalidJobTransition> =>
   Either.map(decide(job, "start"), (status) => {
-    const next = evolve(job, { status, startedAt: meta.occurredAt })
+    const next = evolve(job, { status, startedAt: meta.occurredAt, workerId })
     return {
       job: next,
-      event: new JobStarted({ ...eventHeader(next, meta), startedAt: meta.occurredAt }),
+      event: new JobStarted({ ...eventHeader(next, meta), startedAt: meta.occurredAt, workerId }),
     }
   })
 
@@ -170,6 +179,27 @@ export const fail = (
     }
   })
 
+/**
+ * RUNNING -> PENDING, for a worker that stops before the job ends (for example on
+ * shutdown), so that another worker runs the job again from the start.
+ */
+export const release = (
+  job: Job,
+  reason: string,
+  meta: EventMeta,
+): Either.Either<Transition<JobRequeued>, InvalidJobTransition> =>
+  Either.map(decide(job, "release"), (status) => {
+    const next = evolve(job, { status, startedAt: null, workerId: null })
+    return {
+      job: next,
+      event: new JobRequeued({
+        ...eventHeader(next, meta),
+        reason,
+        previousWorkerId: job.workerId,
+      }),
+    }
+  })
+
 const eventHeader = (job: Job, meta: EventMeta) => ({
   eventId: meta.eventId,
   jobId: job.id,
@@ -198,6 +228,7 @@ export const applyEvent = (job: Job | undefined, event: JobEvent): Job | undefin
         createdAt: event.createdAt,
         startedAt: null,
         finishedAt: null,
+        workerId: null,
         version: event.jobVersion,
       })
     case "JobStarted":
@@ -207,6 +238,7 @@ export const applyEvent = (job: Job | undefined, event: JobEvent): Job | undefin
           ...job,
           status: "RUNNING",
           startedAt: event.startedAt,
+          workerId: event.workerId,
           version: event.jobVersion,
         })
       )
@@ -227,6 +259,17 @@ export const applyEvent = (job: Job | undefined, event: JobEvent): Job | undefin
           ...job,
           status: "CANCELLED",
           finishedAt: event.finishedAt,
+          version: event.jobVersion,
+        })
+      )
+    case "JobRequeued":
+      return (
+        job &&
+        new Job({
+          ...job,
+          status: "PENDING",
+          startedAt: null,
+          workerId: null,
           version: event.jobVersion,
         })
       )

@@ -28,10 +28,11 @@ const createdPayload = {
   durationSeconds: DurationSeconds,
   createdAt: Schema.Date,
 }
-const startedPayload = { startedAt: Schema.Date }
+const startedPayload = { startedAt: Schema.Date, workerId: Schema.String }
 const completedPayload = { finishedAt: Schema.Date }
 const cancelledPayload = { previousStatus: JobStatus, finishedAt: Schema.Date }
 const failedPayload = { reason: Schema.String, finishedAt: Schema.Date }
+const requeuedPayload = { reason: Schema.String, previousWorkerId: Schema.NullOr(Schema.String) }
 
 export class JobCreated extends Schema.TaggedClass<JobCreated>()("JobCreated", {
   ...header,
@@ -58,7 +59,20 @@ export class JobFailed extends Schema.TaggedClass<JobFailed>()("JobFailed", {
   ...failedPayload,
 }) {}
 
-export const JobEvent = Schema.Union(JobCreated, JobStarted, JobCompleted, JobCancelled, JobFailed)
+/** A RUNNING job went back to PENDING because its worker stopped before the end. */
+export class JobRequeued extends Schema.TaggedClass<JobRequeued>()("JobRequeued", {
+  ...header,
+  ...requeuedPayload,
+}) {}
+
+export const JobEvent = Schema.Union(
+  JobCreated,
+  JobStarted,
+  JobCompleted,
+  JobCancelled,
+  JobFailed,
+  JobRequeued,
+)
 export type JobEvent = typeof JobEvent.Type
 export type JobEventType = JobEvent["_tag"]
 
@@ -68,6 +82,7 @@ export const jobEventTypes: ReadonlyArray<JobEventType> = [
   "JobCompleted",
   "JobCancelled",
   "JobFailed",
+  "JobRequeued",
 ]
 
 /**
@@ -132,6 +147,7 @@ export const JobEventEnvelope = Schema.Union(
   envelopeOf(JobCompleted, "JobCompleted", completedPayload),
   envelopeOf(JobCancelled, "JobCancelled", cancelledPayload),
   envelopeOf(JobFailed, "JobFailed", failedPayload),
+  envelopeOf(JobRequeued, "JobRequeued", requeuedPayload),
 )
 
 /** One event as the JSON text sent on Redis and in SSE `data:` lines. */

@@ -18,18 +18,27 @@ export type JobId = typeof JobId.Type
 // Unicode category Cc: C0 and C1 control characters and DEL. Names are shown in lists and logs, where
 // such characters would corrupt the output.
 const controlCharacters = /\p{Cc}/u
+// A lone UTF-16 surrogate is not a character, and PostgreSQL stores it as U+FFFD,
+// so the name read back would differ from the name sent.
+const loneSurrogate = /\p{Cs}/u
+
+/** Length in Unicode characters (code points), so an emoji counts once. */
+const characterCount = (text: string): number => [...text].length
 
 /** Human-readable job name: trimmed, 1-100 characters, no control characters. */
 export const JobName = Schema.Trim.pipe(
   Schema.filter((name) => name.length > 0 || "must not be empty or only spaces"),
   Schema.filter(
-    (name) => name.length <= 100 || `must be at most 100 characters, got ${name.length}`,
+    (name) =>
+      characterCount(name) <= 100 || `must be at most 100 characters, got ${characterCount(name)}`,
   ),
   Schema.filter((name) => !controlCharacters.test(name) || "must not contain control characters"),
+  Schema.filter((name) => !loneSurrogate.test(name) || "must be valid Unicode text"),
   Schema.brand("JobName"),
   Schema.annotations({
     identifier: "JobName",
     description: "Job name: 1-100 characters after trimming, no control characters",
+    jsonSchema: { type: "string", minLength: 1, maxLength: 100 },
   }),
 )
 export type JobName = typeof JobName.Type

@@ -29,7 +29,7 @@ const newJob = (): Job.Job =>
 
 const withStatus = (status: JobStatus): Job.Job => new Job.Job({ ...newJob(), status })
 
-const commands: ReadonlyArray<Job.JobCommand> = ["start", "complete", "cancel", "fail"]
+const commands: ReadonlyArray<Job.JobCommand> = ["start", "complete", "cancel", "fail", "release"]
 
 const runCommand = (
   job: Job.Job,
@@ -37,20 +37,22 @@ const runCommand = (
 ): Either.Either<Job.Transition<JobEvent>, InvalidJobTransition> => {
   switch (command) {
     case "start":
-      return Job.start(job, meta(1))
+      return Job.start(job, "worker-a", meta(1))
     case "complete":
       return Job.complete(job, meta(1))
     case "cancel":
       return Job.cancel(job, meta(1))
     case "fail":
       return Job.fail(job, "boom", meta(1))
+    case "release":
+      return Job.release(job, "worker stopped", meta(1))
   }
 }
 
 // The expected table, written out independently of Job.transitionTable.
 const expected: Record<JobStatus, Partial<Record<Job.JobCommand, JobStatus>>> = {
   PENDING: { start: "RUNNING", cancel: "CANCELLED" },
-  RUNNING: { complete: "COMPLETED", cancel: "CANCELLED", fail: "FAILED" },
+  RUNNING: { complete: "COMPLETED", cancel: "CANCELLED", fail: "FAILED", release: "PENDING" },
   COMPLETED: {},
   CANCELLED: {},
   FAILED: {},
@@ -112,13 +114,13 @@ describe("transition table", () => {
   })
 
   it("start records startedAt", () => {
-    const started = Either.getOrThrow(Job.start(newJob(), meta(3)))
+    const started = Either.getOrThrow(Job.start(newJob(), "worker-a", meta(3)))
     expect(started.job.startedAt).toEqual(meta(3).occurredAt)
     expect(started.event.startedAt).toEqual(meta(3).occurredAt)
   })
 
   it("complete, cancel and fail record finishedAt", () => {
-    const running = Either.getOrThrow(Job.start(newJob(), meta(1))).job
+    const running = Either.getOrThrow(Job.start(newJob(), "worker-a", meta(1))).job
     expect(Either.getOrThrow(Job.complete(running, meta(4))).job.finishedAt).toEqual(
       meta(4).occurredAt,
     )
@@ -131,7 +133,7 @@ describe("transition table", () => {
   })
 
   it("cancel event names the status it left", () => {
-    const running = Either.getOrThrow(Job.start(newJob(), meta(1))).job
+    const running = Either.getOrThrow(Job.start(newJob(), "worker-a", meta(1))).job
     expect(Either.getOrThrow(Job.cancel(running, meta(2))).event.previousStatus).toBe("RUNNING")
   })
 
@@ -152,7 +154,7 @@ describe("Job.applyEvent", () => {
     },
     meta(0),
   )
-  const started = Either.getOrThrow(Job.start(created.job, meta(1)))
+  const started = Either.getOrThrow(Job.start(created.job, "worker-a", meta(1)))
   const completed = Either.getOrThrow(Job.complete(started.job, meta(2)))
 
   it("replays events into the same state as the aggregate", () => {

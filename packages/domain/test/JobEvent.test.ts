@@ -24,7 +24,7 @@ const created = Job.create(
   },
   meta(0, "api"),
 )
-const started = Either.getOrThrow(Job.start(created.job, meta(1, "worker-a")))
+const started = Either.getOrThrow(Job.start(created.job, "worker-a", meta(1, "worker-a")))
 const completed = Either.getOrThrow(Job.complete(started.job, meta(2, "worker-a")))
 const cancelled = Either.getOrThrow(Job.cancel(started.job, meta(3, "api")))
 const failed = Either.getOrThrow(Job.fail(started.job, "worker lost", meta(4, "worker-b")))
@@ -44,7 +44,7 @@ describe("event envelope", () => {
       event_type: "JobStarted",
       job_id: "3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a",
       timestamp: "2026-01-01T00:00:01.000Z",
-      payload: { startedAt: "2026-01-01T00:00:01.000Z" },
+      payload: { startedAt: "2026-01-01T00:00:01.000Z", workerId: "worker-a" },
       event_id: "0b0e7a6c-7e8f-4d35-9c2a-1e0f8f0a2c11",
       job_version: 2,
       producer: "worker-a",

@@ -15,6 +15,10 @@ describe("JobName", () => {
     expect(Either.isRight(decodeName("a".repeat(100)))).toBe(true)
   })
 
+  it("counts an emoji as one character", () => {
+    expect(Either.isRight(decodeName("😀".repeat(100)))).toBe(true)
+  })
+
   it("accepts Japanese text", () => {
     expect(decodeName("日次レポート")).toEqual(Either.right("日次レポート"))
   })
@@ -26,6 +30,8 @@ describe("JobName", () => {
     ["a NUL character", "a\u0000b"],
     ["a newline inside", "a\nb"],
     ["a C1 control character", "a\u0085b"],
+    ["a lone surrogate", "a\ud800b"],
+    ["101 emoji", "😀".repeat(101)],
     ["a number", 5],
     ["null", null],
   ])("rejects %s", (_case, input) => {

@@ -1,8 +1,8 @@
 /**
  * The HTTP application: the JobsApi contract, GET /api/events, /openapi.json,
- * Swagger UI at /docs, CORS, JSON error bodies and request logging. It needs the
- * ports, the health probes and an HttpServer; main.ts provides the real ones,
- * tests may provide others.
+ * Swagger UI at /docs, CORS, request body limits, JSON error bodies and request
+ * logging. It needs the ports, the health probes and an HttpServer; main.ts
+ * provides the real ones, tests may provide others.
  */
 import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
 import { JobsApi } from "@jobs/domain"
@@ -16,6 +16,8 @@ import { logRequests } from "./http/RequestLog"
 export interface ApiServerOptions {
   /** Origins allowed to call the API from a browser (CORS). */
   readonly corsOrigins: ReadonlyArray<string>
+  /** Maximum number of GET /api/events streams open at once; EventsRoute.DEFAULT_MAX_CLIENTS when absent. */
+  readonly sseMaxClients?: number | undefined
 }
 
 const ApiLive = HttpApiBuilder.api(JobsApi).pipe(
@@ -25,7 +27,7 @@ const ApiLive = HttpApiBuilder.api(JobsApi).pipe(
 export const layer = (options: ApiServerOptions) =>
   HttpApiBuilder.serve(logRequests).pipe(
     Layer.provide([
-      EventsRoute.layer,
+      EventsRoute.layer(options.sseMaxClients),
       HttpApiSwagger.layer({ path: "/docs" }),
       HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
       HttpApiBuilder.middlewareCors({ allowedOrigins: options.corsOrigins }),

@@ -1,6 +1,8 @@
 /**
- * Settings of the API server: those of every process plus PORT and CORS_ORIGINS.
+ * Settings of the API server: those of every process plus PORT, HOST,
+ * CORS_ORIGINS and SSE_MAX_CLIENTS.
  */
+import { isIP } from "node:net"
 import { AppConfig } from "@jobs/adapters"
 import { Config, Either } from "effect"
 
@@ -13,6 +15,44 @@ export const port: Config.Config<number> = AppConfig.variable("PORT", {
     }
     const value = Number(raw)
     return value >= 1 && value <= 65535
+      ? Either.right(value)
+      : AppConfig.invalid("is out of range", expected)
+  },
+})
+
+// A DNS name: dot-separated labels of letters, digits and inner hyphens.
+const hostNamePattern =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+
+/**
+ * The address the server listens on. The default, 127.0.0.1, accepts
+ * connections from this machine only; a container that publishes the port needs
+ * 0.0.0.0.
+ */
+export const host: Config.Config<string> = AppConfig.variable("HOST", {
+  default: "127.0.0.1",
+  parse: (raw) =>
+    isIP(raw) !== 0 || hostNamePattern.test(raw)
+      ? Either.right(raw)
+      : AppConfig.invalid(
+          "is not an IP address or host name",
+          "the address to listen on, such as 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every network interface)",
+        ),
+})
+
+/** Upper bound of SSE_MAX_CLIENTS, far above what one Node process can serve. */
+const MAX_SSE_CLIENTS_LIMIT = 1_000_000
+
+/** How many GET /api/events streams one API process keeps open at once. */
+export const sseMaxClients: Config.Config<number> = AppConfig.variable("SSE_MAX_CLIENTS", {
+  default: "10000",
+  parse: (raw) => {
+    const expected = `a whole number of event stream clients from 1 to ${MAX_SSE_CLIENTS_LIMIT}`
+    if (!/^\d+$/.test(raw)) {
+      return AppConfig.invalid("is not a whole number", expected)
+    }
+    const value = Number(raw)
+    return value >= 1 && value <= MAX_SSE_CLIENTS_LIMIT
       ? Either.right(value)
       : AppConfig.invalid("is out of range", expected)
   },
@@ -55,11 +95,15 @@ const isOrigin = (text: string): boolean => {
 
 export interface ServerConfig extends AppConfig.CommonConfig {
   readonly port: number
+  readonly host: string
   readonly corsOrigins: ReadonlyArray<string>
+  readonly sseMaxClients: number
 }
 
 export const ServerConfig: Config.Config<ServerConfig> = Config.all({
   common: AppConfig.common,
   port,
+  host,
   corsOrigins,
-}).pipe(Config.map(({ common, port, corsOrigins }) => ({ ...common, port, corsOrigins })))
+  sseMaxClients,
+}).pipe(Config.map(({ common, ...server }) => ({ ...common, ...server })))

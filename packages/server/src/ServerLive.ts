@@ -18,7 +18,7 @@ export interface ServerLiveOptions extends ApiServer.ApiServerOptions {
   readonly eventsChannel: string
   /** TCP port to listen on; 0 picks a free one. */
   readonly port: number
-  /** Address to listen on; every interface when absent. */
+  /** Address to listen on (ServerConfig's HOST); every interface when absent. */
   readonly host?: string | undefined
 }
 

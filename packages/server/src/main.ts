@@ -3,8 +3,14 @@
  * Settings come from the environment (see ServerConfig and AppConfig).
  */
 import { runMain } from "@jobs/adapters"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { ServerConfig } from "./ServerConfig"
 import * as ServerLive from "./ServerLive"
 
-runMain(ServerConfig, (config) => Layer.launch(ServerLive.layer(config)))
+// SIGTERM or SIGINT interrupts the launched layer. The line is logged after every
+// layer has been released: open event streams ended, server and connections closed.
+runMain(ServerConfig, (config) =>
+  Layer.launch(ServerLive.layer(config)).pipe(
+    Effect.onInterrupt(() => Effect.logInfo("api stopped")),
+  ),
+)

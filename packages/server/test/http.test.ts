@@ -312,6 +312,166 @@ describe("invalid job input", () => {
   })
 })
 
+describe("job events", () => {
+  interface EnvelopeJson {
+    readonly event_type: string
+    readonly job_id: string
+    readonly timestamp: string
+    readonly payload: Record<string, unknown>
+    readonly event_id: string
+    readonly job_version: number
+    readonly producer: string
+  }
+
+  it("events of a cancelled job are JobCreated then JobCancelled", async () => {
+    const job = await createJob("with history", 10)
+    expect((await post(`/api/jobs/${job.id}/cancel`)).status).toBe(200)
+
+    const response = await get(`/api/jobs/${job.id}/events`)
+
+    expect(response.status).toBe(200)
+    const { items } = (await response.json()) as { readonly items: ReadonlyArray<EnvelopeJson> }
+    expect(items.map((event) => [event.event_type, event.job_version, event.producer])).toEqual([
+      ["JobCreated", 1, "api"],
+      ["JobCancelled", 2, "api"],
+    ])
+    for (const event of items) {
+      expect(event.job_id).toBe(job.id)
+      expect(event.event_id).toMatch(UUID)
+      expect(event.timestamp).toMatch(ISO_UTC)
+    }
+    expect(items[0]?.payload).toMatchObject({ name: "with history", durationSeconds: 10 })
+  })
+
+  it("events of an unknown job is a 404", async () => {
+    const id = crypto.randomUUID()
+
+    const response = await get(`/api/jobs/${id}/events`)
+
+    expect(response.status).toBe(404)
+    expect(((await response.json()) as ErrorJson)._tag).toBe("JobNotFound")
+  })
+
+  it("events of an id that is not a UUID is a 400", async () => {
+    const response = await get("/api/jobs/not-a-uuid/events")
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toMatch(/^id: must be a UUID/)
+  })
+})
+
+describe("request bodies", () => {
+  const KIB = 1024
+
+  it("body over 16 KiB is a 413 naming the limit", async () => {
+    const body = JSON.stringify({ name: "x".repeat(17 * KIB), durationSeconds: 1 })
+
+    const response = await post("/api/jobs", body)
+
+    expect(response.status).toBe(413)
+    const error = (await response.json()) as ErrorJson
+    expect(error._tag).toBe("PayloadTooLarge")
+    expect(error.message).toBe(
+      `request body is ${body.length} bytes, larger than 16384 bytes (16 KiB), the maximum`,
+    )
+  })
+
+  /** POSTs a JSON body as a stream, which fetch sends chunked, without Content-Length. */
+  const postChunked = (chunks: ReadonlyArray<string>) => {
+    const encoder = new TextEncoder()
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(encoder.encode(chunk))
+        controller.close()
+      },
+    })
+    const init: RequestInit & { readonly duplex: "half" } = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      duplex: "half",
+    }
+    return fetch(`${server.baseUrl}/api/jobs`, init)
+  }
+
+  it("chunked body under 16 KiB is accepted", async () => {
+    const response = await postChunked([`{"name":"chunked",`, `"durationSeconds":1}`])
+
+    expect(response.status).toBe(201)
+  })
+
+  it("chunked body over 16 KiB is cut off and the server keeps serving", async () => {
+    const outcome = await postChunked([`{"name":"`, "x".repeat(17 * KIB), `","durationSeconds":1}`])
+      .then((response) => response.status)
+      .catch((error: unknown) => (error instanceof Error ? error.message : String(error)))
+
+    // The server stops reading at 16 KiB and closes the connection (see RequestLimits).
+    expect(outcome).toBe("fetch failed")
+    expect((await get("/api/health")).status).toBe(200)
+  })
+
+  it("body under 16 KiB with a long name is a 400", async () => {
+    const body = JSON.stringify({ name: "x".repeat(15 * KIB), durationSeconds: 1 })
+
+    const response = await post("/api/jobs", body)
+
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorJson).message).toBe(
+      `name: must be at most 100 characters, got ${15 * KIB}`,
+    )
+  })
+
+  for (const contentType of ["application/x-www-form-urlencoded", "text/plain;charset=UTF-8"]) {
+    it(`${contentType.split(";")[0]} body is a 415 asking for JSON`, async () => {
+      const response = await post("/api/jobs", "name=report&durationSeconds=1", contentType)
+
+      expect(response.status).toBe(415)
+      expect(await response.json()).toEqual({
+        _tag: "UnsupportedMediaType",
+        message: `content type ${JSON.stringify(contentType)} is not supported: send the body as JSON with content-type: application/json`,
+      })
+    })
+  }
+
+  it("JSON with charset parameter is accepted", async () => {
+    const response = await post(
+      "/api/jobs",
+      JSON.stringify({ name: "with charset", durationSeconds: 1 }),
+      "Application/JSON; charset=utf-8",
+    )
+
+    expect(response.status).toBe(201)
+  })
+
+  it("JSON body without content type is accepted", async () => {
+    // fetch adds text/plain to a string body, so the body is sent as bytes.
+    const response = await fetch(`${server.baseUrl}/api/jobs`, {
+      method: "POST",
+      body: new TextEncoder().encode(JSON.stringify({ name: "no type", durationSeconds: 1 })),
+    })
+
+    expect(response.status).toBe(201)
+  })
+
+  it("cancel without a body accepts any content type", async () => {
+    const job = await createJob("cancel as form", 5)
+
+    const response = await post(`/api/jobs/${job.id}/cancel`, undefined, "text/plain")
+
+    expect(response.status).toBe(200)
+  })
+
+  it("unknown field in create is a 400 naming it", async () => {
+    const response = await post("/api/jobs", `{"name":"ok","durationSeconds":1,"extra":true}`)
+
+    expect(response.status).toBe(400)
+    const error = (await response.json()) as ErrorJson
+    expect(error.message).toContain("extra")
+    expect(error.issues?.map((issue) => issue.path)).toEqual([["extra"]])
+  })
+})
+
 describe("cancelling jobs", () => {
   it("cancel of a pending job returns it CANCELLED and publishes JobCancelled", async () => {
     const job = await createJob("to cancel", 10)
@@ -428,6 +588,7 @@ describe("documentation, routing and CORS", () => {
       "/api/jobs",
       "/api/jobs/{id}",
       "/api/jobs/{id}/cancel",
+      "/api/jobs/{id}/events",
     ])
   })
 

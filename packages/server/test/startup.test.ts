@@ -78,3 +78,19 @@ it("several invalid variables are reported on one line", async () => {
   expect(lines[0]).toContain(`LOG_LEVEL="loud" is not a log level`)
   expect(lines[0]).not.toContain("secret-password")
 })
+
+it("invalid HOST and SSE_MAX_CLIENTS are reported with what is accepted", async () => {
+  const server = start("startup-bad-host", { HOST: "every interface", SSE_MAX_CLIENTS: "0" })
+
+  const exit = await server.exited
+
+  expect(exit.code).toBe(1)
+  const lines = server.stderr().trimEnd().split("\n")
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toContain(
+    `HOST="every interface" is not an IP address or host name, expected the address to listen on, such as 127.0.0.1 (this machine only, the default) or 0.0.0.0 (every network interface).`,
+  )
+  expect(lines[0]).toContain(
+    `SSE_MAX_CLIENTS="0" is out of range, expected a whole number of event stream clients from 1 to 1000000.`,
+  )
+})

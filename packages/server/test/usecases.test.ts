@@ -137,21 +137,21 @@ describe("cancelJob", () => {
       // A repository whose first conditional update loses to a worker's claim.
       const racingRepository = Layer.succeed(JobRepository, {
         ...repository,
-        update: (next, expected) =>
+        update: (next, expected, event) =>
           raced
-            ? repository.update(next, expected)
+            ? repository.update(next, expected, event)
             : Effect.gen(function* () {
                 raced = true
                 const current = Option.getOrThrow(yield* repository.findById(job.id))
                 const started = Either.getOrThrow(
-                  Job.start(current, {
+                  Job.start(current, "worker-test", {
                     eventId: "0b0e7a6c-7e8f-4d35-9c2a-1e0f8f0a2c11",
                     occurredAt: new Date(),
                     producer: "worker-test",
                   }),
                 )
-                yield* repository.update(started.job, "PENDING")
-                return yield* repository.update(next, expected)
+                yield* repository.update(started.job, "PENDING", started.event)
+                return yield* repository.update(next, expected, event)
               }),
       })
 

@@ -45,18 +45,26 @@ let database: TestDatabase | undefined
 let apiUrl = ""
 let webOrigin = ""
 
+interface Viewport {
+  readonly width: number
+  readonly height: number
+}
+
+const DESKTOP: Viewport = { width: 1100, height: 800 }
+const PHONE: Viewport = { width: 390, height: 844 }
+
 /**
  * Opens Chromium with a fresh profile. Playwright takes the profile directory as a parameter
  * and refuses a --user-data-dir argument, so each locale gets its own persistent context.
  */
-const openBrowser = async (locale: string): Promise<BrowserContext> => {
+const openBrowser = async (locale: string, viewport = DESKTOP): Promise<BrowserContext> => {
   const profileDir = mkdtempSync(path.join(tmpdir(), "jobs-e2e-chromium-"))
   profileDirs.push(profileDir)
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: "/usr/bin/chromium",
     args: CHROMIUM_ARGS,
     locale,
-    viewport: { width: 1100, height: 800 },
+    viewport,
   })
   contexts.push(context)
   return context
@@ -80,6 +88,29 @@ const submitJob = async (page: Page, labels: FormLabels, name: string, duration:
   await page.getByLabel(labels.name, { exact: true }).fill(name)
   await page.getByLabel(labels.duration, { exact: true }).fill(String(duration))
   await page.getByRole("button", { name: labels.submit, exact: true }).click()
+}
+
+/** A name of 100 characters with no spaces, the longest that JobName accepts. */
+const longName = (prefix: string): string => prefix + "x".repeat(100 - prefix.length)
+
+// The checks below run in the page as expression strings, because this file is compiled
+// without the DOM types.
+const pageScrollWidth = (page: Page): Promise<number> =>
+  page.evaluate<number>("document.documentElement.scrollWidth")
+
+/** The number of lines the label of the job's Cancel button takes on the screen. */
+const cancelLabelLines = (page: Page, jobName: string): Promise<number> =>
+  page.evaluate<number>(`(() => {
+    const button = document.querySelector('tr[data-job-name="${jobName}"] button')
+    const range = document.createRange()
+    range.selectNodeContents(button.firstChild)
+    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size
+  })()`)
+
+const cancelViaApi = async (page: Page, jobName: string): Promise<void> => {
+  const jobId = await rowOf(page, jobName).getAttribute("data-job-id")
+  const response = await fetch(`${apiUrl}/api/jobs/${jobId}/cancel`, { method: "POST" })
+  await response.body?.cancel()
 }
 
 beforeAll(async () => {
@@ -255,5 +286,47 @@ describe("job page in Japanese", () => {
     expect(await rowOf(page, "e2e-ja-1s").textContent()).toContain("完了")
 
     await page.screenshot({ path: path.join(outputDir, "jobs-ja.png"), fullPage: true })
+  })
+})
+
+describe("page on a phone-sized screen", () => {
+  it.each([
+    ["en-US", english, "mobile-en", "Cancel"],
+    ["ja-JP", japanese, "mobile-ja", "キャンセル"],
+  ] as const)("in %s fits 390 px with a long job name", async (locale, labels, file, cancel) => {
+    const context = await openBrowser(locale, PHONE)
+    const page = await context.newPage()
+    await page.goto(webOrigin)
+    const name = longName(`e2e-${file}-`)
+
+    await submitJob(page, labels, name, 30)
+    await rowOf(page, name).waitFor()
+    const cancelButton = rowOf(page, name).getByRole("button", { name: new RegExp(`^${cancel}`) })
+    await cancelButton.waitFor()
+    await page.screenshot({ path: path.join(outputDir, `${file}.png`), fullPage: true })
+
+    // The table scrolls inside its card, so the page itself never scrolls sideways.
+    expect(await pageScrollWidth(page)).toBeLessThanOrEqual(PHONE.width)
+    expect(await cancelLabelLines(page, name)).toBe(1)
+
+    await cancelViaApi(page, name)
+  })
+})
+
+describe("long job name on a wide screen", () => {
+  it("keeps the Japanese Cancel button on one line", async () => {
+    const context = await openBrowser("ja-JP", { width: 1200, height: 800 })
+    const page = await context.newPage()
+    await page.goto(webOrigin)
+    const name = longName("e2e-wide-ja-")
+
+    await submitJob(page, japanese, name, 30)
+    const cancelButton = rowOf(page, name).getByRole("button", { name: /^キャンセル/ })
+    await cancelButton.waitFor()
+
+    expect(await cancelLabelLines(page, name)).toBe(1)
+    expect(await pageScrollWidth(page)).toBeLessThanOrEqual(1200)
+
+    await cancelViaApi(page, name)
   })
 })

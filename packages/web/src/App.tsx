@@ -21,6 +21,7 @@ export const App = () => {
         <JobCreateForm onCreated={view.receiveJob} />
         <JobList
           jobs={view.jobs}
+          reasons={view.reasons}
           loading={view.loading}
           loadError={view.loadError}
           onRetry={view.reload}

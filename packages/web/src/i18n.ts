@@ -44,6 +44,11 @@ export interface Messages {
     readonly cancelling: string
     readonly cancelFailed: (jobName: string) => string
     readonly seconds: (count: number) => string
+    /** Introduces the reason of a JobFailed event, as the worker or the API wrote it. */
+    readonly failedReason: string
+    /** Introduces the reason of a JobRequeued event, shown while the job is PENDING again. */
+    readonly requeuedReason: string
+    readonly runningOn: (workerId: string) => string
   }
 
   /** A short explanation shown next to each status name (the enum value stays visible). */
@@ -93,6 +98,9 @@ const en: Messages = {
     cancelling: "Cancelling…",
     cancelFailed: (jobName) => `"${jobName}" was not cancelled:`,
     seconds: (count) => (count === 1 ? "1 second" : `${count} seconds`),
+    failedReason: "Reason:",
+    requeuedReason: "Requeued:",
+    runningOn: (workerId) => `Worker: ${workerId}`,
   },
 
   statusLabels: {
@@ -150,6 +158,9 @@ const ja: Messages = {
     cancelling: "キャンセル中…",
     cancelFailed: (jobName) => `「${jobName}」をキャンセルできませんでした:`,
     seconds: (count) => `${count} 秒`,
+    failedReason: "理由:",
+    requeuedReason: "待機に戻った理由:",
+    runningOn: (workerId) => `ワーカー: ${workerId}`,
   },
 
   statusLabels: {

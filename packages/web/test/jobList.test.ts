@@ -5,11 +5,21 @@ import {
   JobCreated,
   JobId,
   JobName,
+  JobRequeued,
   JobStarted,
 } from "@jobs/domain"
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { applyJobEvent, emptyJobMap, mergeJob, mergeJobs, newestFirst } from "../src/state/jobList"
+import {
+  applyJobEvent,
+  emptyJobMap,
+  emptyReasonMap,
+  mergeJob,
+  mergeJobs,
+  newestFirst,
+  reasonFor,
+  recordReason,
+} from "../src/state/jobList"
 
 const meta = (second: number) => ({
   eventId: crypto.randomUUID(),
@@ -27,7 +37,13 @@ const created = (name: string, second: number) =>
     meta(second),
   )
 
-const started = (job: Job.Job) => Either.getOrThrow(Job.start(job, meta(10)))
+const started = (job: Job.Job) => Either.getOrThrow(Job.start(job, "worker-a", meta(10)))
+
+const requeued = (job: Job.Job) =>
+  Either.getOrThrow(Job.release(job, "worker-a shut down before the end", meta(11)))
+
+const failed = (job: Job.Job) =>
+  Either.getOrThrow(Job.fail(job, "worker-a stopped sending heartbeats", meta(12)))
 
 describe("job list state", () => {
   it("merge keeps the newer version of a job", () => {
@@ -99,6 +115,26 @@ describe("job list state", () => {
     expect(result.jobs.get(job.id)?.version).toBe(3)
   })
 
+  it("JobRequeued shows a running job as PENDING again", () => {
+    const running = started(created("a", 0).job).job
+    const { event } = requeued(running)
+
+    const result = applyJobEvent(mergeJob(emptyJobMap, running), event)
+
+    expect(event).toBeInstanceOf(JobRequeued)
+    expect(result.jobs.get(running.id)?.status).toBe("PENDING")
+    expect(result.jobs.get(running.id)?.workerId).toBeNull()
+    expect(result.jobs.get(running.id)?.startedAt).toBeNull()
+  })
+
+  it("JobStarted records the worker of the job", () => {
+    const { job } = created("a", 0)
+
+    const result = applyJobEvent(mergeJob(emptyJobMap, job), started(job).event)
+
+    expect(result.jobs.get(job.id)?.workerId).toBe("worker-a")
+  })
+
   it("list is ordered newest first", () => {
     const older = created("older", 0).job
     const newer = created("newer", 5).job
@@ -106,5 +142,45 @@ describe("job list state", () => {
     const names = newestFirst(mergeJobs(emptyJobMap, [older, newer])).map((job) => job.name)
 
     expect(names).toEqual(["newer", "older"])
+  })
+})
+
+describe("status reasons", () => {
+  it("reason of JobFailed belongs to the failed job", () => {
+    const failure = failed(started(created("a", 0).job).job)
+
+    const reasons = recordReason(emptyReasonMap, failure.event)
+
+    expect(reasonFor(reasons, failure.job)).toEqual({
+      kind: "failed",
+      reason: "worker-a stopped sending heartbeats",
+      jobVersion: failure.job.version,
+    })
+  })
+
+  it("reason of JobRequeued disappears once the job starts again", () => {
+    const release = requeued(started(created("a", 0).job).job)
+    const restarted = started(release.job).job
+
+    const reasons = recordReason(emptyReasonMap, release.event)
+
+    expect(reasonFor(reasons, release.job)?.kind).toBe("requeued")
+    expect(reasonFor(reasons, restarted)).toBeUndefined()
+  })
+
+  it("older reason does not replace a newer one", () => {
+    const release = requeued(started(created("a", 0).job).job)
+    const failure = failed(started(release.job).job)
+
+    const reasons = recordReason(recordReason(emptyReasonMap, failure.event), release.event)
+
+    expect(reasonFor(reasons, failure.job)?.kind).toBe("failed")
+  })
+
+  it("events without a reason leave the reasons unchanged", () => {
+    const { job, event } = created("a", 0)
+
+    expect(recordReason(emptyReasonMap, event)).toBe(emptyReasonMap)
+    expect(recordReason(emptyReasonMap, started(job).event)).toBe(emptyReasonMap)
   })
 })

@@ -1,72 +1,75 @@
 /**
  * The worker's work loop: it listens to the job events and runs each newly
- * created job in a fiber of its own, so several jobs run at once. Because Redis
- * Pub/Sub delivers at most once, it also looks for PENDING jobs in the database
- * at startup and on an interval, so a job whose JobCreated it missed still runs.
+ * created or requeued job in a fiber of its own, so several jobs run at once.
+ * Because Redis Pub/Sub delivers at most once, it also looks for PENDING jobs in
+ * the database at startup and on an interval, so a job whose event it missed
+ * still runs. And it fails the RUNNING jobs of workers that died, so no job stays
+ * RUNNING forever.
  */
 import {
   type EventPublisher,
   EventSubscriber,
+  failStaleJobs,
   type Job,
   type JobCursor,
   type JobEvent,
-  type JobId,
   type JobRepository,
   listJobs,
   type Producer,
   type RepositoryError,
-  runJob,
 } from "@jobs/domain"
-import { Cause, Duration, Effect, FiberSet, Layer, Schedule, Stream } from "effect"
+import { Duration, Effect, FiberSet, Layer, Stream } from "effect"
+import * as JobRuns from "./JobRuns"
+import { repeatEvery } from "./Recurring"
+
+type JobServices = JobRepository | EventPublisher | Producer
 
 /** How often the worker looks for PENDING jobs whose JobCreated it never received. */
 export const PENDING_SWEEP_INTERVAL = Duration.seconds(5)
 
+/**
+ * How often the worker looks for RUNNING jobs whose worker stopped sending
+ * heartbeats. Every worker checks, so any live worker fails a dead worker's jobs.
+ * Bound: a job counts as abandoned 10 s (HEARTBEAT_TIMEOUT) after its last beat,
+ * and the next check comes at most 2 s later, so it becomes FAILED 10 to 12 s after
+ * that beat. Beats come every 1 s (HEARTBEAT_INTERVAL), so this is 9 to 12 s after
+ * the worker died, plus the time the check's queries take.
+ */
+export const STALE_CHECK_INTERVAL = Duration.seconds(2)
+
 const SWEEP_PAGE_SIZE = 100
 
-type JobServices = JobRepository | EventPublisher | Producer
-
-/**
- * Runs one job to its end. A failure is logged with the job id and goes no
- * further, so one broken job never stops the worker.
- */
-const runToEnd = (jobId: JobId): Effect.Effect<void, never, JobServices> =>
-  runJob(jobId).pipe(
-    Effect.tap((outcome) =>
-      Effect.logDebug("job run finished").pipe(Effect.annotateLogs({ outcome })),
-    ),
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("job run failed", cause),
-    ),
-    Effect.annotateLogs({ jobId }),
-  )
-
 const handle = (
-  jobs: FiberSet.FiberSet<void>,
+  runs: JobRuns.JobRuns,
   event: JobEvent,
 ): Effect.Effect<void, never, JobServices> => {
+  // Only the lines about the event carry its type. The run forks outside this
+  // annotation, so its own lines carry the job id and the worker id alone.
+  const aboutEvent = Effect.annotateLogs({ eventType: event._tag, jobId: event.jobId })
   switch (event._tag) {
     case "JobCreated":
-      return FiberSet.run(jobs, runToEnd(event.jobId)).pipe(Effect.asVoid)
+    case "JobRequeued":
+      return Effect.logDebug("event received, starting a run").pipe(
+        aboutEvent,
+        Effect.zipRight(runs.start(event.jobId)),
+      )
     case "JobStarted":
     case "JobCompleted":
     case "JobCancelled":
     case "JobFailed":
-      return Effect.logDebug("event ignored")
+      return Effect.logDebug("event ignored").pipe(aboutEvent)
   }
 }
 
 /**
- * Starts a fiber in `jobs` for each JobCreated of `events` and ignores the other
- * events. Returns when `events` ends; the jobs keep running in `jobs`.
+ * Starts a run for each JobCreated and JobRequeued of `events` and ignores the
+ * other events. Returns when `events` ends; the runs keep going in `runs`.
  */
 export const dispatch = (
   events: Stream.Stream<JobEvent>,
-  jobs: FiberSet.FiberSet<void>,
+  runs: JobRuns.JobRuns,
 ): Effect.Effect<void, never, JobServices> =>
-  Stream.runForEach(events, (event) =>
-    handle(jobs, event).pipe(Effect.annotateLogs({ eventType: event._tag, jobId: event.jobId })),
-  )
+  Stream.runForEach(events, (event) => handle(runs, event))
 
 /** Every PENDING job in the store, oldest first. */
 const pendingJobs: Effect.Effect<
@@ -86,17 +89,16 @@ const pendingJobs: Effect.Effect<
 
 /**
  * Starts a run for every job still PENDING in the store, oldest first. A job that
- * another worker, or this one through its JobCreated, claims first is skipped by
- * runJob's conditional claim, so a sweep never runs a job twice. A failed sweep is
- * logged and the next one tries again.
+ * another worker, or this one through its event, claims first is skipped by
+ * runJob's conditional claim, so a sweep never runs a job twice.
  *
  * NOTE: the API publishes JobCreated just after its insert commits. A sweep that
  * lands in that gap publishes JobStarted first, so subscribers can see the two out
  * of order. Browsers cope, because they apply events by job version.
  */
 export const sweepPending = (
-  jobs: FiberSet.FiberSet<void>,
-): Effect.Effect<void, never, JobServices> =>
+  runs: JobRuns.JobRuns,
+): Effect.Effect<void, RepositoryError, JobServices> =>
   pendingJobs.pipe(
     Effect.tap((pending) =>
       pending.length === 0
@@ -106,39 +108,54 @@ export const sweepPending = (
           ),
     ),
     Effect.flatMap((pending) =>
-      Effect.forEach(pending, (job) => FiberSet.run(jobs, runToEnd(job.id)), { discard: true }),
-    ),
-    Effect.catchAll((error) =>
-      Effect.logWarning("pending job sweep failed, will retry").pipe(
-        Effect.annotateLogs({ error: error.message }),
-      ),
+      Effect.forEach(pending, (job) => runs.start(job.id), { discard: true }),
     ),
   )
 
+/** Fails the RUNNING jobs whose worker stopped sending heartbeats (failStaleJobs logs each). */
+export const failAbandonedJobs: Effect.Effect<void, RepositoryError, JobServices> = Effect.asVoid(
+  failStaleJobs(),
+)
+
 /**
- * Dispatches the events of the EventSubscriber and sweeps for PENDING jobs at
- * startup and every PENDING_SWEEP_INTERVAL until the layer is released, then
- * interrupts the jobs still running.
- *
- * NOTE: an interrupted job stays RUNNING in the database, and nothing picks it
- * up again yet; only PENDING jobs are swept.
+ * Stops taking work, then interrupts the runs, which puts their jobs back to
+ * PENDING for another worker. This runs before the layers below JobRunner are
+ * released, so the requeue writes still have their database and Redis
+ * connections.
+ */
+const stop = (intake: FiberSet.FiberSet, runs: JobRuns.JobRuns): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    yield* FiberSet.clear(intake)
+    const runningJobs = yield* runs.size
+    const requeuedJobs = yield* runs.interruptAll
+    yield* Effect.logInfo("worker stopping").pipe(
+      Effect.annotateLogs({ runningJobs, requeuedJobs }),
+    )
+  })
+
+/**
+ * Dispatches the events of the EventSubscriber, sweeps for PENDING jobs every
+ * PENDING_SWEEP_INTERVAL and fails abandoned jobs every STALE_CHECK_INTERVAL, each
+ * starting at once. When the layer is released, it stops all three and then
+ * requeues the jobs still running.
  */
 export const layer: Layer.Layer<never, never, EventSubscriber | JobServices> = Layer.scopedDiscard(
   Effect.gen(function* () {
     const { events } = yield* EventSubscriber
-    const jobs = yield* FiberSet.make<void>()
+    const runs = yield* JobRuns.make
+    // The loops that start runs or change jobs. Shutdown interrupts them first.
+    const intake = yield* FiberSet.make()
 
-    yield* Effect.forkScoped(dispatch(events, jobs))
-    yield* Effect.forkScoped(
-      sweepPending(jobs).pipe(Effect.repeat(Schedule.spaced(PENDING_SWEEP_INTERVAL))),
+    yield* FiberSet.run(intake, dispatch(events, runs))
+    yield* FiberSet.run(
+      intake,
+      repeatEvery("pending job sweep", sweepPending(runs), PENDING_SWEEP_INTERVAL),
+    )
+    yield* FiberSet.run(
+      intake,
+      repeatEvery("stale job check", failAbandonedJobs, STALE_CHECK_INTERVAL),
     )
     yield* Effect.logInfo("worker started")
-    yield* Effect.addFinalizer(() =>
-      FiberSet.size(jobs).pipe(
-        Effect.flatMap((running) =>
-          Effect.logInfo("worker stopping").pipe(Effect.annotateLogs({ runningJobs: running })),
-        ),
-      ),
-    )
+    yield* Effect.addFinalizer(() => stop(intake, runs))
   }),
 )

@@ -1,6 +1,7 @@
 /**
- * The worker's dispatch loop on the in-memory adapters, with the test clock
- * driving the jobs' sleeps.
+ * The worker's dispatch loop, PENDING sweep, stale-job check and shutdown on the
+ * in-memory adapters, with the test clock driving the jobs' sleeps and the loops'
+ * intervals.
  */
 
 import { randomUUID } from "node:crypto"
@@ -8,7 +9,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { InMemoryEventBus, InMemoryJobRepository } from "@jobs/adapters"
 import {
   DurationSeconds,
+  EventPublisher,
+  EventSubscriber,
+  type InvalidJobTransition,
   Job,
+  type JobCreated,
   type JobEvent,
   JobId,
   JobName,
@@ -17,25 +22,61 @@ import {
   RepositoryError,
 } from "@jobs/domain"
 import {
+  Context,
   Effect,
-  FiberSet,
+  Either,
+  Exit,
   HashMap,
   Layer,
   Logger,
   LogLevel,
   Option,
   Ref,
+  Scope,
   Stream,
   TestClock,
 } from "effect"
-import { cancelled, completed, started } from "../../adapters/test/support/JobFixtures"
 import * as JobRunner from "../src/JobRunner"
+import * as JobRuns from "../src/JobRuns"
+import { repeatEvery } from "../src/Recurring"
+
+// Records every published event in order and forwards it to the in-memory bus.
+class PublishedEvents extends Context.Tag("test/PublishedEvents")<
+  PublishedEvents,
+  Ref.Ref<ReadonlyArray<JobEvent>>
+>() {}
+
+const recordingBus = Layer.effectContext(
+  Effect.gen(function* () {
+    const bus = yield* EventPublisher
+    const subscriber = yield* EventSubscriber
+    const published = yield* Ref.make<ReadonlyArray<JobEvent>>([])
+    return Context.make(PublishedEvents, published).pipe(
+      Context.add(EventPublisher, {
+        publish: (event) =>
+          Ref.update(published, (events) => [...events, event]).pipe(
+            Effect.zipRight(bus.publish(event)),
+          ),
+      }),
+      Context.add(EventSubscriber, subscriber),
+    )
+  }),
+).pipe(Layer.provide(InMemoryEventBus.layer))
 
 const TestLayer = Layer.mergeAll(
   InMemoryJobRepository.layer,
-  InMemoryEventBus.layer,
+  recordingBus,
   Producer.layer("worker-test"),
 )
+
+const meta = (producer: string, occurredAt = new Date(0)): Job.EventMeta => ({
+  eventId: randomUUID(),
+  occurredAt,
+  producer,
+})
+
+const applied = <A>(result: Either.Either<A, InvalidJobTransition>): A =>
+  Either.getOrThrowWith(result, (error) => new Error(error.message))
 
 /** A PENDING job of `durationSeconds` with its JobCreated event; stores nothing. */
 const newJob = (name: string, durationSeconds: number) =>
@@ -45,59 +86,144 @@ const newJob = (name: string, durationSeconds: number) =>
       name: JobName.make(name),
       durationSeconds: DurationSeconds.make(durationSeconds),
     },
-    { eventId: randomUUID(), occurredAt: new Date(0), producer: "api" },
+    meta("api"),
   )
 
-const insert = (job: Job.Job) =>
-  Effect.flatMap(JobRepository, (repository) => repository.insert(job))
+const insert = (created: Job.Transition<JobCreated>) =>
+  Effect.flatMap(JobRepository, (repository) => repository.insert(created.job, created.event))
 
-const statusOf = (job: Job.Job) =>
-  Effect.flatMap(JobRepository, (repository) => repository.findById(job.id)).pipe(
-    Effect.map(Option.map((stored) => stored.status)),
-  )
-
-/** Dispatches `events` into a new fiber set and returns the set. */
-const dispatchAll = (events: ReadonlyArray<JobEvent>) =>
+/** Stores the job as started by `workerId` at time 0 of the test clock. */
+const storeStarted = (job: Job.Job, workerId: string) =>
   Effect.gen(function* () {
-    const jobs = yield* FiberSet.make<void>()
-    yield* JobRunner.dispatch(Stream.fromIterable(events), jobs)
-    return jobs
+    const repository = yield* JobRepository
+    const start = applied(Job.start(job, workerId, meta(workerId)))
+    yield* repository.update(start.job, "PENDING", start.event)
+    return start.job
   })
+
+const findJob = (job: Job.Job) =>
+  Effect.flatMap(JobRepository, (repository) => repository.findById(job.id)).pipe(
+    Effect.map(Option.getOrThrow),
+  )
+
+const statusOf = (job: Job.Job) => Effect.map(findJob(job), (stored) => stored.status)
+
+const eventLog = (job: Job.Job) =>
+  Effect.flatMap(JobRepository, (repository) => repository.listEvents(job.id))
+
+const published = Effect.flatMap(PublishedEvents, Ref.get)
+
+interface LogEntry {
+  readonly level: string
+  readonly message: string
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/** A logger that keeps every entry from the debug level up, with its annotations. */
+const makeLogCollector = Effect.gen(function* () {
+  const entries = yield* Ref.make<ReadonlyArray<LogEntry>>([])
+  const logger = Logger.make(({ logLevel, message, annotations }) => {
+    const text = Array.isArray(message) ? message.join(" ") : String(message)
+    const entry = {
+      level: logLevel.label,
+      message: text,
+      annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+    }
+    Effect.runSync(Ref.update(entries, (all) => [...all, entry]))
+  })
+  const layer = Layer.merge(
+    Logger.replace(Logger.defaultLogger, logger),
+    Logger.minimumLogLevel(LogLevel.Debug),
+  )
+  return { entries: Ref.get(entries), layer }
+})
+
+const runnerFor = (workerId: string) =>
+  JobRunner.layer.pipe(Layer.provide(Producer.layer(workerId)))
 
 describe("JobRunner.dispatch", () => {
   it.scoped("created jobs run at the same time and complete", () =>
     Effect.gen(function* () {
       const first = newJob("first", 2)
       const second = newJob("second", 3)
-      yield* insert(first.job)
-      yield* insert(second.job)
+      yield* insert(first)
+      yield* insert(second)
+      const runs = yield* JobRuns.make
 
-      const jobs = yield* dispatchAll([first.event, second.event])
-      expect(yield* FiberSet.size(jobs)).toBe(2)
+      yield* JobRunner.dispatch(Stream.make(first.event, second.event), runs)
+      expect(yield* runs.size).toBe(2)
       // Three seconds suffice only if both sleep at once.
       yield* TestClock.adjust("3 seconds")
-      yield* FiberSet.awaitEmpty(jobs)
+      yield* runs.awaitEmpty
 
-      expect(yield* statusOf(first.job)).toEqual(Option.some("COMPLETED"))
-      expect(yield* statusOf(second.job)).toEqual(Option.some("COMPLETED"))
+      expect(yield* statusOf(first.job)).toBe("COMPLETED")
+      expect(yield* statusOf(second.job)).toBe("COMPLETED")
     }).pipe(Effect.provide(TestLayer)),
   )
 
-  it.scoped("events other than JobCreated start nothing", () =>
+  it.scoped("a requeued job runs again", () =>
     Effect.gen(function* () {
-      const { job } = newJob("untouched", 1)
-      yield* insert(job)
-      const start = started(job)
+      const created = newJob("requeued", 1)
+      yield* insert(created)
+      const running = yield* storeStarted(created.job, "worker-gone")
+      const requeue = applied(Job.release(running, "test requeue", meta("worker-gone")))
+      const repository = yield* JobRepository
+      yield* repository.update(requeue.job, "RUNNING", requeue.event)
+      const runs = yield* JobRuns.make
+
+      yield* JobRunner.dispatch(Stream.make(requeue.event), runs)
+      yield* TestClock.adjust("1 second")
+      yield* runs.awaitEmpty
+
+      const done = yield* findJob(created.job)
+      expect(done.status).toBe("COMPLETED")
+      expect(done.version).toBe(5)
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("other events start nothing", () =>
+    Effect.gen(function* () {
+      const created = newJob("untouched", 1)
+      yield* insert(created)
+      const start = applied(Job.start(created.job, "worker-other", meta("worker-other")))
       const others: ReadonlyArray<JobEvent> = [
         start.event,
-        completed(start.job).event,
-        cancelled(job).event,
+        applied(Job.complete(start.job, meta("worker-other"))).event,
+        applied(Job.fail(start.job, "test failure", meta("worker-other"))).event,
+        applied(Job.cancel(created.job, meta("api"))).event,
       ]
+      const runs = yield* JobRuns.make
 
-      const jobs = yield* dispatchAll(others)
+      yield* JobRunner.dispatch(Stream.fromIterable(others), runs)
 
-      expect(yield* FiberSet.size(jobs)).toBe(0)
-      expect(yield* statusOf(job)).toEqual(Option.some("PENDING"))
+      expect(yield* runs.size).toBe(0)
+      expect(yield* statusOf(created.job)).toBe("PENDING")
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("run log lines carry the job id but not the event type", () =>
+    Effect.gen(function* () {
+      const logs = yield* makeLogCollector
+      const created = newJob("logged", 1)
+      yield* insert(created)
+      const runs = yield* JobRuns.make
+
+      yield* JobRunner.dispatch(Stream.make(created.event), runs).pipe(
+        Effect.annotateLogs({ workerId: "test" }),
+        Effect.provide(logs.layer),
+      )
+      yield* TestClock.adjust("1 second")
+      yield* runs.awaitEmpty
+
+      const entries = yield* logs.entries
+      const received = entries.find((entry) => entry.message === "event received, starting a run")
+      const completed = entries.find((entry) => entry.message === "job completed")
+      expect(received?.annotations).toMatchObject({
+        eventType: "JobCreated",
+        jobId: created.job.id,
+      })
+      expect(completed?.annotations).toMatchObject({ jobId: created.job.id, workerId: "test" })
+      expect(completed?.annotations).not.toHaveProperty("eventType")
     }).pipe(Effect.provide(TestLayer)),
   )
 
@@ -116,29 +242,23 @@ describe("JobRunner.dispatch", () => {
     )
 
     return Effect.gen(function* () {
-      const errors = yield* Ref.make<ReadonlyArray<{ message: unknown; jobId: unknown }>>([])
-      const collectErrors = Logger.make(({ logLevel, message, annotations }) => {
-        if (logLevel === LogLevel.Error) {
-          Effect.runSync(
-            Ref.update(errors, (all) => [
-              ...all,
-              { message, jobId: Option.getOrUndefined(HashMap.get(annotations, "jobId")) },
-            ]),
-          )
-        }
-      })
-      yield* insert(broken.job)
-      yield* insert(healthy.job)
+      const logs = yield* makeLogCollector
+      yield* insert(broken)
+      yield* insert(healthy)
+      const runs = yield* JobRuns.make
 
-      const jobs = yield* dispatchAll([broken.event, healthy.event]).pipe(
-        Effect.provide(Logger.replace(Logger.defaultLogger, collectErrors)),
+      yield* JobRunner.dispatch(Stream.make(broken.event, healthy.event), runs).pipe(
+        Effect.provide(logs.layer),
       )
       yield* TestClock.adjust("1 second")
-      yield* FiberSet.awaitEmpty(jobs)
+      yield* runs.awaitEmpty
 
-      expect(yield* statusOf(healthy.job)).toEqual(Option.some("COMPLETED"))
-      expect(yield* Ref.get(errors)).toEqual([
-        { message: ["job run failed"], jobId: broken.job.id },
+      const repository = yield* JobRepository
+      const stored = yield* repository.findById(healthy.job.id)
+      expect(Option.map(stored, (job) => job.status)).toEqual(Option.some("COMPLETED"))
+      const errors = (yield* logs.entries).filter((entry) => entry.level === "ERROR")
+      expect(errors.map((entry) => [entry.message, entry.annotations.jobId])).toEqual([
+        ["job run failed", broken.job.id],
       ])
     }).pipe(
       Effect.provide(
@@ -152,22 +272,20 @@ describe("JobRunner.sweepPending", () => {
   it.scoped("runs PENDING jobs whose JobCreated was missed", () =>
     Effect.gen(function* () {
       // More than one page of the sweep's listing, none of them announced by an event.
-      const missed = Array.from({ length: 130 }, (_, index) => newJob(`missed ${index}`, 1).job)
+      const missed = Array.from({ length: 130 }, (_, index) => newJob(`missed ${index}`, 1))
       yield* Effect.forEach(missed, insert, { discard: true })
-      const jobs = yield* FiberSet.make<void>()
+      const runs = yield* JobRuns.make
 
-      yield* JobRunner.sweepPending(jobs)
+      yield* JobRunner.sweepPending(runs)
       yield* TestClock.adjust("1 second")
-      yield* FiberSet.awaitEmpty(jobs)
+      yield* runs.awaitEmpty
 
-      const statuses = yield* Effect.forEach(missed, statusOf)
-      expect(statuses.filter((status) => Option.getOrNull(status) === "COMPLETED")).toHaveLength(
-        130,
-      )
+      const statuses = yield* Effect.forEach(missed, (created) => statusOf(created.job))
+      expect(statuses.filter((status) => status === "COMPLETED")).toHaveLength(130)
     }).pipe(Effect.provide(TestLayer)),
   )
 
-  it.scoped("a failed sweep is logged and starts nothing", () => {
+  it.scoped("failed sweep starts nothing", () => {
     const unavailableRepository = Layer.effect(
       JobRepository,
       Effect.map(InMemoryJobRepository.make, (inner) => ({
@@ -177,20 +295,12 @@ describe("JobRunner.sweepPending", () => {
     )
 
     return Effect.gen(function* () {
-      const warnings = yield* Ref.make<ReadonlyArray<unknown>>([])
-      const collectWarnings = Logger.make(({ logLevel, message }) => {
-        if (logLevel === LogLevel.Warning) {
-          Effect.runSync(Ref.update(warnings, (all) => [...all, message]))
-        }
-      })
-      const jobs = yield* FiberSet.make<void>()
+      const runs = yield* JobRuns.make
 
-      yield* JobRunner.sweepPending(jobs).pipe(
-        Effect.provide(Logger.replace(Logger.defaultLogger, collectWarnings)),
-      )
+      const error = yield* Effect.flip(JobRunner.sweepPending(runs))
 
-      expect(yield* FiberSet.size(jobs)).toBe(0)
-      expect(yield* Ref.get(warnings)).toEqual([["pending job sweep failed, will retry"]])
+      expect(error.message).toBe("database unavailable")
+      expect(yield* runs.size).toBe(0)
     }).pipe(
       Effect.provide(
         Layer.mergeAll(
@@ -201,4 +311,122 @@ describe("JobRunner.sweepPending", () => {
       ),
     )
   })
+})
+
+describe("repeatEvery", () => {
+  it.scoped("an outage is logged once, then its end", () =>
+    Effect.gen(function* () {
+      const logs = yield* makeLogCollector
+      const down = yield* Ref.make(true)
+      const passes = yield* Ref.make(0)
+      const pass = Ref.update(passes, (count) => count + 1).pipe(
+        Effect.zipRight(Ref.get(down)),
+        Effect.flatMap((isDown) =>
+          isDown
+            ? Effect.fail(new RepositoryError({ message: "database unavailable" }))
+            : Effect.void,
+        ),
+      )
+      yield* Effect.forkScoped(
+        repeatEvery("test task", pass, "2 seconds").pipe(Effect.provide(logs.layer)),
+      )
+
+      // Passes at 0, 2 and 4 s fail, the one at 6 s succeeds, the one at 8 s fails again.
+      yield* TestClock.adjust("5 seconds")
+      yield* Ref.set(down, false)
+      yield* TestClock.adjust("2 seconds")
+      yield* Ref.set(down, true)
+      yield* TestClock.adjust("2 seconds")
+
+      expect(yield* Ref.get(passes)).toBe(5)
+      const entries = yield* logs.entries
+      const notable = entries.filter((entry) => entry.level !== "DEBUG")
+      expect(notable.map((entry) => entry.message)).toEqual([
+        "test task failed, will retry",
+        "test task recovered",
+        "test task failed, will retry",
+      ])
+      expect(notable[0]?.annotations).toMatchObject({ error: "database unavailable" })
+      expect(notable[1]?.annotations).toMatchObject({ failedPasses: 3 })
+      expect(entries.filter((entry) => entry.message === "test task failed again")).toHaveLength(2)
+    }),
+  )
+})
+
+describe("JobRunner.layer", () => {
+  it.scoped("stale check fails a job without heartbeats for 10 s", () =>
+    Effect.gen(function* () {
+      const abandoned = newJob("abandoned", 30)
+      const alive = newJob("alive", 30)
+      yield* insert(abandoned)
+      yield* insert(alive)
+      yield* storeStarted(abandoned.job, "worker-dead")
+      yield* storeStarted(alive.job, "worker-alive")
+      yield* Layer.build(runnerFor("worker-test"))
+      const repository = yield* JobRepository
+
+      yield* TestClock.adjust("9 seconds")
+      expect(yield* repository.heartbeat(alive.job.id, "worker-alive", new Date(9_000))).toBe(true)
+      yield* TestClock.adjust("900 millis")
+      expect(yield* statusOf(abandoned.job)).toBe("RUNNING")
+
+      // The check at 12 s is the first to find the last sign of life more than 10 s old.
+      yield* TestClock.adjust("2100 millis")
+
+      const failed = yield* findJob(abandoned.job)
+      expect(failed.status).toBe("FAILED")
+      expect(failed.version).toBe(3)
+      const lastEvent = (yield* eventLog(abandoned.job)).at(-1)
+      expect(lastEvent?._tag).toBe("JobFailed")
+      expect(lastEvent?._tag === "JobFailed" ? lastEvent.reason : "").toContain("worker-dead")
+      expect((yield* published).map((event) => [event._tag, event.jobId])).toEqual([
+        ["JobFailed", abandoned.job.id],
+      ])
+      expect(yield* statusOf(alive.job)).toBe("RUNNING")
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("shutdown requeues a running job for another worker", () =>
+    Effect.gen(function* () {
+      const logs = yield* makeLogCollector
+      const created = newJob("interrupted", 5)
+      yield* insert(created)
+      const firstWorker = yield* Scope.make()
+      yield* Layer.buildWithScope(runnerFor("worker-first"), firstWorker).pipe(
+        Effect.provide(logs.layer),
+      )
+
+      // The startup sweep claims the job at once.
+      yield* TestClock.adjust("1 second")
+      const running = yield* findJob(created.job)
+      expect([running.status, running.workerId]).toEqual(["RUNNING", "worker-first"])
+
+      yield* Scope.close(firstWorker, Exit.void)
+
+      const requeued = yield* findJob(created.job)
+      expect(requeued.status).toBe("PENDING")
+      expect(requeued.workerId).toBeNull()
+      expect(requeued.version).toBe(running.version + 1)
+      const lastPublished = (yield* published).at(-1)
+      expect(lastPublished?._tag).toBe("JobRequeued")
+      expect(lastPublished?._tag === "JobRequeued" ? lastPublished.previousWorkerId : "").toBe(
+        "worker-first",
+      )
+      const stopping = (yield* logs.entries).find((entry) => entry.message === "worker stopping")
+      expect(stopping?.annotations).toMatchObject({ runningJobs: 1, requeuedJobs: 1 })
+
+      yield* Layer.build(runnerFor("worker-second"))
+      yield* TestClock.adjust("5 seconds")
+
+      const done = yield* findJob(created.job)
+      expect(done.status).toBe("COMPLETED")
+      expect((yield* eventLog(created.job)).map((event) => [event._tag, event.producer])).toEqual([
+        ["JobCreated", "api"],
+        ["JobStarted", "worker-first"],
+        ["JobRequeued", "worker-first"],
+        ["JobStarted", "worker-second"],
+        ["JobCompleted", "worker-second"],
+      ])
+    }).pipe(Effect.provide(TestLayer)),
+  )
 })

@@ -6,13 +6,15 @@ import {
   DurationSeconds,
   EventPublisher,
   getJob,
+  Job,
   type JobEvent,
   JobId,
   JobName,
+  JobRepository,
   Producer,
   runJob,
 } from "@jobs/domain"
-import { Context, Effect, Fiber, Layer, Ref, Schema, TestClock } from "effect"
+import { Context, Effect, Either, Fiber, Layer, Ref, Schema, TestClock } from "effect"
 
 // Records every published event in order, so tests can assert on exactly what a
 // run produced without racing a subscriber.
@@ -88,7 +90,7 @@ describe("runJob", () => {
       yield* TestClock.adjust("500 millis")
       const outcome = yield* Fiber.join(fiber)
 
-      expect(outcome).toBe("cancelled")
+      expect(outcome).toBe("stopped")
       expect((yield* getJob(job.id)).status).toBe("CANCELLED")
       expect(yield* eventTypes).toEqual(["JobCreated", "JobStarted", "JobCancelled"])
     }).pipe(Effect.provide(testLayer)),
@@ -123,6 +125,45 @@ describe("runJob", () => {
     Effect.gen(function* () {
       const unknown = Schema.decodeSync(JobId)("00000000-0000-4000-8000-000000000000")
       expect(yield* runJob(unknown)).toBe("skipped")
+    }).pipe(Effect.provide(testLayer)),
+  )
+
+  it.effect("requeues the job when interrupted while running", () =>
+    Effect.gen(function* () {
+      const job = yield* newJob(10)
+      const fiber = yield* Effect.fork(runJob(job.id))
+      yield* TestClock.adjust("2 seconds")
+
+      yield* Fiber.interrupt(fiber)
+
+      const requeued = yield* getJob(job.id)
+      expect(requeued.status).toBe("PENDING")
+      expect(requeued.workerId).toBeNull()
+      expect(requeued.version).toBe(3)
+      expect(yield* eventTypes).toEqual(["JobCreated", "JobStarted", "JobRequeued"])
+    }).pipe(Effect.provide(testLayer)),
+  )
+
+  it.effect("stops when another process fails the job", () =>
+    Effect.gen(function* () {
+      const job = yield* newJob(30)
+      const fiber = yield* Effect.fork(runJob(job.id))
+      yield* TestClock.adjust("1 second")
+
+      const repository = yield* JobRepository
+      const running = yield* getJob(job.id)
+      const failed = Either.getOrThrow(
+        Job.fail(running, "worker lost", {
+          eventId: "0b0e7a6c-7e8f-4d35-9c2a-1e0f8f0a2c11",
+          occurredAt: new Date(),
+          producer: "worker-other",
+        }),
+      )
+      yield* repository.update(failed.job, "RUNNING", failed.event)
+      yield* TestClock.adjust("1 second")
+
+      expect(yield* Fiber.join(fiber)).toBe("stopped")
+      expect((yield* getJob(job.id)).status).toBe("FAILED")
     }).pipe(Effect.provide(testLayer)),
   )
 })

@@ -2,7 +2,13 @@
  * JobRepository kept in a Ref, for fast use-case tests. It follows the same
  * contract as the PostgreSQL adapter (the shared contract suite checks both).
  */
-import { type Job, JobRepository, type JobRepositoryShape, RepositoryError } from "@jobs/domain"
+import {
+  type Job,
+  type JobEvent,
+  JobRepository,
+  type JobRepositoryShape,
+  RepositoryError,
+} from "@jobs/domain"
 import { Effect, Layer, Option, Ref } from "effect"
 
 // Newest first: createdAt descending, then id descending, as the SQL index orders them.
@@ -23,16 +29,35 @@ const isAfterCursor = (job: Job.Job, cursor: { createdAt: Date; id: string }): b
   job.createdAt.getTime() < cursor.createdAt.getTime() ||
   (job.createdAt.getTime() === cursor.createdAt.getTime() && job.id < cursor.id)
 
+/** Everything the store keeps: the jobs, each job's event log and last heartbeat. */
+interface State {
+  readonly jobs: ReadonlyMap<string, Job.Job>
+  readonly events: ReadonlyMap<string, ReadonlyArray<JobEvent>>
+  readonly heartbeats: ReadonlyMap<string, Date>
+}
+
+const withEvent = (state: State, event: JobEvent): State["events"] =>
+  new Map(state.events).set(event.jobId, [...(state.events.get(event.jobId) ?? []), event])
+
+/** The time a RUNNING job last showed it was alive: its last heartbeat, else its start. */
+const lastSignOfLife = (state: State, job: Job.Job): number =>
+  (state.heartbeats.get(job.id) ?? job.startedAt ?? job.createdAt).getTime()
+
 export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
-  const jobs = yield* Ref.make(new Map<string, Job.Job>())
+  const store = yield* Ref.make<State>({
+    jobs: new Map(),
+    events: new Map(),
+    heartbeats: new Map(),
+  })
 
   return JobRepository.of({
-    insert: (job) =>
-      Ref.modify(jobs, (current) => {
-        if (current.has(job.id)) {
-          return [false, current] as const
+    insert: (job, event) =>
+      Ref.modify(store, (state) => {
+        if (state.jobs.has(job.id)) {
+          return [false, state] as const
         }
-        return [true, new Map(current).set(job.id, job)] as const
+        const jobs = new Map(state.jobs).set(job.id, job)
+        return [true, { ...state, jobs, events: withEvent(state, event) }] as const
       }).pipe(
         Effect.filterOrFail(
           (inserted) => inserted,
@@ -42,12 +67,12 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
       ),
 
     findById: (id) =>
-      Ref.get(jobs).pipe(Effect.map((current) => Option.fromNullable(current.get(id)))),
+      Ref.get(store).pipe(Effect.map((state) => Option.fromNullable(state.jobs.get(id)))),
 
     list: ({ status, limit, after }) =>
-      Ref.get(jobs).pipe(
-        Effect.map((current) => {
-          const matching = [...current.values()]
+      Ref.get(store).pipe(
+        Effect.map((state) => {
+          const matching = [...state.jobs.values()]
             .filter((job) => status === undefined || job.status === status)
             .filter((job) => after === undefined || isAfterCursor(job, after))
             .sort(newestFirst)
@@ -61,14 +86,49 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
         }),
       ),
 
-    update: (next, expected) =>
-      Ref.modify(jobs, (current) => {
-        const stored = current.get(next.id)
+    update: (next, expected, event) =>
+      Ref.modify(store, (state) => {
+        const stored = state.jobs.get(next.id)
         if (stored === undefined || stored.status !== expected) {
-          return [Option.none<Job.Job>(), current] as const
+          return [Option.none<Job.Job>(), state] as const
         }
-        return [Option.some(next), new Map(current).set(next.id, next)] as const
+        const jobs = new Map(state.jobs).set(next.id, next)
+        // Every transition starts a new period without a heartbeat, as in PostgreSQL, so
+        // a beat from an earlier run never makes a restarted job look alive or stale.
+        const heartbeats = new Map(state.heartbeats)
+        heartbeats.delete(next.id)
+        return [
+          Option.some(next),
+          { ...state, jobs, heartbeats, events: withEvent(state, event) },
+        ] as const
       }),
+
+    listEvents: (id) =>
+      Ref.get(store).pipe(
+        Effect.map((state) =>
+          [...(state.events.get(id) ?? [])].sort((a, b) => a.jobVersion - b.jobVersion),
+        ),
+      ),
+
+    heartbeat: (id, workerId, at) =>
+      Ref.modify(store, (state) => {
+        const job = state.jobs.get(id)
+        if (job === undefined || job.status !== "RUNNING" || job.workerId !== workerId) {
+          return [false, state] as const
+        }
+        return [true, { ...state, heartbeats: new Map(state.heartbeats).set(id, at) }] as const
+      }),
+
+    findStale: (before, limit) =>
+      Ref.get(store).pipe(
+        Effect.map((state) =>
+          [...state.jobs.values()]
+            .filter((job) => job.status === "RUNNING")
+            .filter((job) => lastSignOfLife(state, job) < before.getTime())
+            .sort((a, b) => lastSignOfLife(state, a) - lastSignOfLife(state, b))
+            .slice(0, limit),
+        ),
+      ),
   })
 })
 

@@ -46,7 +46,59 @@ const createJobs = Effect.gen(function* () {
   `
 })
 
+// Written into worker_id of the jobs that were RUNNING when migration 2 ran. Their worker
+// predates heartbeats, so it cannot be identified; the stale-job check fails these jobs.
+const UNKNOWN_WORKER = "unknown"
+
+const addEventLogAndHeartbeats = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  // The event log: every event a job produced, in the envelope form sent on Redis. One
+  // event per job version, so two writers of the same version cannot both log an event.
+  // Jobs stored before this migration have no events for their earlier versions.
+  yield* sql`
+    CREATE TABLE job_events (
+      event_id uuid PRIMARY KEY,
+      job_id uuid NOT NULL REFERENCES jobs (id),
+      job_version integer NOT NULL
+        CONSTRAINT job_events_version_positive CHECK (job_version >= 1),
+      event_type text NOT NULL,
+      occurred_at timestamptz(3) NOT NULL,
+      producer text NOT NULL,
+      envelope jsonb NOT NULL,
+      CONSTRAINT job_events_one_per_version UNIQUE (job_id, job_version)
+    )
+  `
+  // The unique constraint's index (job_id, job_version) also serves reading one job's log
+  // in version order, so the log needs no index of its own.
+
+  // worker_id: the producer name of the worker running the job. heartbeat_at: the last
+  // time that worker reported it was still running the job; NULL before the first report.
+  yield* sql`ALTER TABLE jobs ADD COLUMN worker_id text, ADD COLUMN heartbeat_at timestamptz(3)`
+  yield* sql`UPDATE jobs SET worker_id = ${UNKNOWN_WORKER} WHERE status = 'RUNNING'`
+
+  // A job that ended keeps the id of the worker that ran it, and a job cancelled while
+  // PENDING never had one, so only PENDING and RUNNING are constrained.
+  yield* sql`
+    ALTER TABLE jobs ADD CONSTRAINT jobs_worker_matches_status CHECK (
+      CASE status
+        WHEN 'PENDING' THEN worker_id IS NULL AND heartbeat_at IS NULL
+        WHEN 'RUNNING' THEN worker_id IS NOT NULL
+        ELSE true
+      END
+    )
+  `
+
+  // The stale-job query: RUNNING jobs ordered by their last sign of life. The expression
+  // must match the query's text for the planner to use this index.
+  yield* sql`
+    CREATE INDEX jobs_running_last_seen ON jobs ((coalesce(heartbeat_at, started_at)))
+    WHERE status = 'RUNNING'
+  `
+})
+
 /** Every migration by `<id>_<name>`, the form PgMigrator.fromRecord reads. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_create_jobs": createJobs,
+  "0002_add_event_log_and_heartbeats": addEventLogAndHeartbeats,
 }

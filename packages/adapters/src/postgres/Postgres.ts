@@ -25,9 +25,18 @@ export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/jobs"
 
 /**
  * How long to wait for a connection, both when the layer is built and when a query waits
- * for a pooled connection. Without it, pg waits forever for a host that does not respond.
+ * for a pooled connection (pg-pool's connectionTimeoutMillis covers the wait for a free
+ * connection and the connect itself). Without it, pg waits forever for a host that does not
+ * respond. It is shorter than the API's 4 s request bound, so a request gets the pool's
+ * error instead of being interrupted while it waits for a connection.
  */
-export const CONNECT_TIMEOUT = Duration.seconds(5)
+export const CONNECT_TIMEOUT = Duration.seconds(3)
+
+/**
+ * How long an unused pooled connection stays open (pg-pool's idleTimeoutMillis), so a
+ * connection left half-open by a network failure is not kept for reuse indefinitely.
+ */
+export const IDLE_TIMEOUT = Duration.seconds(10)
 
 export interface Options {
   /** Connection URL; DATABASE_URL (or DEFAULT_DATABASE_URL) when absent. */
@@ -55,6 +64,7 @@ const connect = (url: Redacted.Redacted<string>) =>
     transformQueryNames: Str.camelToSnake,
     transformResultNames: Str.snakeToCamel,
     connectTimeout: CONNECT_TIMEOUT,
+    idleTimeout: IDLE_TIMEOUT,
   }).pipe(
     Layer.tap(() =>
       Effect.logInfo("database connected").pipe(

@@ -1,10 +1,14 @@
 /**
- * JobRepository on PostgreSQL. Each method is one SQL statement; rows are decoded into
- * the Job aggregate with Schema, and driver failures become RepositoryError.
+ * JobRepository on PostgreSQL. Rows are decoded into the Job aggregate with Schema, and
+ * driver failures become RepositoryError. A write that changes a job stores the job row and
+ * appends the event to `job_events` in one transaction.
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
 import {
   Job,
+  type JobEvent,
+  JobEventJson,
   JobId,
   JobRepository,
   type JobRepositoryShape,
@@ -15,7 +19,8 @@ import { Effect, Layer, Schema } from "effect"
 import { isUniqueViolation, toRepositoryError } from "./PostgresErrors"
 
 // A `jobs` row as the driver returns it, columns renamed to camelCase. timestamptz values
-// arrive as Date objects rather than ISO strings, hence DateFromSelf.
+// arrive as Date objects rather than ISO strings, hence DateFromSelf. The adapter-only
+// column heartbeat_at is not a field of Job, so decoding drops it.
 const JobRow = Schema.Struct({
   ...Job.Job.fields,
   createdAt: Schema.DateFromSelf,
@@ -37,6 +42,33 @@ const ListRequest = Schema.Struct({
 })
 
 const UpdateRequest = Schema.Struct({ next: JobFromRow, expected: JobStatus })
+
+const StaleRequest = Schema.Struct({ before: Schema.DateFromSelf, limit: Schema.Int })
+
+const HeartbeatRequest = Schema.Struct({
+  id: JobId,
+  workerId: Schema.String,
+  at: Schema.DateFromSelf,
+})
+
+// The envelope is read as text and parsed here. Read as jsonb, the client would rename its
+// snake_case keys to camelCase like column names, and the envelope would no longer decode.
+const EventRow = Schema.Struct({ envelope: JobEventJson })
+
+// A `job_events` row to insert. `envelope` is the wire envelope as JSON text, which
+// PostgreSQL parses into the jsonb column. The other columns copy envelope fields so that
+// the log can be queried without opening the envelope.
+const NewEventRow = Schema.Struct({
+  eventId: Schema.String,
+  jobId: JobId,
+  jobVersion: Schema.Int,
+  eventType: Schema.String,
+  occurredAt: Schema.DateFromSelf,
+  producer: Schema.String,
+  envelope: Schema.String,
+})
+
+const encodeEnvelope = Schema.encode(JobEventJson)
 
 export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient> = Effect.gen(
   function* () {
@@ -77,27 +109,93 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
 
     // The status check and the write are one statement. Of two concurrent updates, the
     // second waits for the first one's row lock, then re-checks its WHERE clause against the
-    // committed row, finds another status and updates nothing.
+    // committed row, finds another status and updates nothing. Every transition clears
+    // heartbeat_at, so a later run of the job is never judged by an earlier run's beats.
     const updateRow = SqlSchema.findOne({
       Request: UpdateRequest,
       Result: JobFromRow,
       execute: ({ next, expected }) => sql`
-        UPDATE jobs SET ${sql.update(next, ["id"])}
+        UPDATE jobs SET ${sql.update(next, ["id"])}, heartbeat_at = NULL
         WHERE id = ${next.id} AND status = ${expected}
         RETURNING *
       `,
     })
 
-    return JobRepository.of({
-      insert: (job) =>
-        insertRow(job).pipe(
-          Effect.catchAll((error) =>
-            error._tag === "SqlError" && isUniqueViolation(error)
+    const insertEventRow = SqlSchema.void({
+      Request: NewEventRow,
+      execute: (row) => sql`INSERT INTO job_events ${sql.insert(row)}`,
+    })
+
+    const appendEvent = (event: JobEvent) =>
+      encodeEnvelope(event).pipe(
+        Effect.flatMap((envelope) =>
+          insertEventRow({
+            eventId: event.eventId,
+            jobId: event.jobId,
+            jobVersion: event.jobVersion,
+            eventType: event._tag,
+            occurredAt: event.occurredAt,
+            producer: event.producer,
+            envelope,
+          }),
+        ),
+      )
+
+    const eventRows = SqlSchema.findAll({
+      Request: JobId,
+      Result: EventRow,
+      execute: (id) => sql`
+        SELECT envelope::text AS envelope FROM job_events
+        WHERE job_id = ${id}
+        ORDER BY job_version
+      `,
+    })
+
+    const beatRow = SqlSchema.findAll({
+      Request: HeartbeatRequest,
+      Result: Schema.Struct({ id: JobId }),
+      execute: ({ id, workerId, at }) => sql`
+        UPDATE jobs SET heartbeat_at = ${at}
+        WHERE id = ${id} AND status = 'RUNNING' AND worker_id = ${workerId}
+        RETURNING id
+      `,
+    })
+
+    // coalesce(heartbeat_at, started_at) is written exactly as in the index
+    // jobs_running_last_seen, so that the planner can use it.
+    const staleRows = SqlSchema.findAll({
+      Request: StaleRequest,
+      Result: JobFromRow,
+      execute: ({ before, limit }) => sql`
+        SELECT * FROM jobs
+        WHERE status = 'RUNNING' AND coalesce(heartbeat_at, started_at) < ${before}::timestamptz
+        ORDER BY coalesce(heartbeat_at, started_at), id
+        LIMIT ${limit}
+      `,
+    })
+
+    const insertJob = (job: Job.Job) =>
+      insertRow(job).pipe(
+        Effect.catchTag(
+          "SqlError",
+          (error): Effect.Effect<never, RepositoryError | SqlError> =>
+            isUniqueViolation(error)
               ? Effect.fail(
                   new RepositoryError({ message: `a job with id ${job.id} already exists` }),
                 )
-              : toRepositoryError("insert job")(error),
-          ),
+              : Effect.fail(error),
+        ),
+      )
+
+    return JobRepository.of({
+      insert: (job, event) =>
+        insertJob(job).pipe(
+          Effect.zipRight(appendEvent(event)),
+          sql.withTransaction,
+          Effect.catchTags({
+            SqlError: toRepositoryError("insert job"),
+            ParseError: toRepositoryError("insert job"),
+          }),
         ),
 
       findById: (id) => findRow(id).pipe(Effect.catchAll(toRepositoryError("find job"))),
@@ -116,13 +214,37 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
           Effect.catchAll(toRepositoryError("list jobs")),
         ),
 
-      update: (next, expected) =>
-        updateRow({ next, expected }).pipe(Effect.catchAll(toRepositoryError("update job"))),
+      // The event is appended only when the conditional update matched the row, so an
+      // update that lost the race leaves the log unchanged.
+      update: (next, expected, event) =>
+        updateRow({ next, expected }).pipe(
+          Effect.tap((stored) => (stored._tag === "Some" ? appendEvent(event) : Effect.void)),
+          sql.withTransaction,
+          Effect.catchAll(toRepositoryError("update job")),
+        ),
+
+      listEvents: (id) =>
+        eventRows(id).pipe(
+          Effect.map((rows) => rows.map((row) => row.envelope)),
+          Effect.catchAll(toRepositoryError("list job events")),
+        ),
+
+      heartbeat: (id, workerId, at) =>
+        beatRow({ id, workerId, at }).pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.catchAll(toRepositoryError("record heartbeat")),
+        ),
+
+      findStale: (before, limit) =>
+        staleRows({ before, limit }).pipe(Effect.catchAll(toRepositoryError("find stale jobs"))),
     })
   },
 )
 
-/** JobRepository over the SqlClient in context (see Postgres.layer), on the `jobs` table. */
+/**
+ * JobRepository over the SqlClient in context (see Postgres.layer), on the `jobs` and
+ * `job_events` tables.
+ */
 export const layer: Layer.Layer<JobRepository, never, SqlClient.SqlClient> = Layer.effect(
   JobRepository,
   make,

@@ -4,15 +4,26 @@
  * the layer anew, so tests see only the jobs they insert.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Job, type JobId, JobRepository, type JobStatus } from "@jobs/domain"
+import {
+  type Job,
+  type JobCreated,
+  type JobEvent,
+  type JobId,
+  JobRepository,
+  type JobStatus,
+} from "@jobs/domain"
 import { Effect, Layer, Option } from "effect"
 import {
   cancelled,
-  completedJob,
+  completed,
+  created,
+  failed,
   newJobId,
+  type PendingJobOptions,
   pendingJob,
-  runningJob,
+  released,
   started,
+  TEST_WORKER,
 } from "../support/JobFixtures"
 import { warningsOnly } from "../support/TestLogs"
 
@@ -31,10 +42,51 @@ const byIdDescending = (a: Job.Job, b: Job.Job): number => {
 const newestFirst = (jobs: ReadonlyArray<Job.Job>): ReadonlyArray<Job.Job> =>
   [...jobs].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || byIdDescending(a, b))
 
-const insertAll = (jobs: ReadonlyArray<Job.Job>) =>
-  Effect.flatMap(JobRepository, (repository) =>
-    Effect.forEach(jobs, (job) => repository.insert(job), { discard: true }),
+type Step = (job: Job.Job) => Job.Transition<JobEvent>
+
+interface StoredLife {
+  /** The job after the last step. */
+  readonly job: Job.Job
+  /** Every event written, JobCreated first. */
+  readonly events: ReadonlyArray<JobEvent>
+}
+
+/**
+ * Inserts the created job, then stores each step's transition with a conditional update
+ * from the previous status, as the use cases do. Dies when an update is rejected.
+ */
+const storeLife = (creation: Job.Transition<JobCreated>, ...steps: ReadonlyArray<Step>) =>
+  Effect.gen(function* () {
+    const repository = yield* JobRepository
+    yield* repository.insert(creation.job, creation.event)
+    let job = creation.job
+    const events: Array<JobEvent> = [creation.event]
+    for (const step of steps) {
+      const transition = step(job)
+      const stored = yield* repository.update(transition.job, job.status, transition.event)
+      if (Option.isNone(stored)) {
+        return yield* Effect.dieMessage(`update to ${transition.job.status} was rejected`)
+      }
+      job = transition.job
+      events.push(transition.event)
+    }
+    return { job, events } satisfies StoredLife
+  })
+
+const storePending = (options: PendingJobOptions = {}) =>
+  Effect.map(storeLife(created(options)), (life) => life.job)
+
+const storeRunning = (options: PendingJobOptions = {}, workerId: string = TEST_WORKER) =>
+  Effect.map(
+    storeLife(created(options), (job) => started(job, workerId)),
+    (life) => life.job,
   )
+
+const storeCompleted = (options: PendingJobOptions = {}) =>
+  Effect.map(storeLife(created(options), started, completed), (life) => life.job)
+
+const storeAll = (jobs: ReadonlyArray<Effect.Effect<Job.Job, unknown, JobRepository>>) =>
+  Effect.all(jobs)
 
 /** Reads every page of the list with `limit`, following `next` until it is null. */
 const readAllPages = (limit: number, status?: JobStatus) =>
@@ -62,202 +114,391 @@ export const jobRepositoryContract = (
         body.pipe(Effect.provide(Layer.fresh(layer)), Effect.provide(warningsOnly)),
       )
 
-    test(
-      "insert then findById returns an equal job",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const pending = pendingJob({ createdAt: at("2024-05-01T10:20:30.123Z") })
-        const completed = completedJob({ createdAt: at("2024-05-01T10:20:31.456Z") })
+    describe("jobs", () => {
+      test(
+        "insert then findById returns an equal job",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const pending = yield* storePending({ createdAt: at("2024-05-01T10:20:30.123Z") })
+          const completedJob = yield* storeCompleted({ createdAt: at("2024-05-01T10:20:31.456Z") })
 
-        yield* repository.insert(pending)
-        yield* repository.insert(completed)
+          const foundPending = Option.getOrThrow(yield* repository.findById(pending.id))
+          const foundCompleted = Option.getOrThrow(yield* repository.findById(completedJob.id))
+          expect(foundPending).toEqual(pending)
+          expect(foundCompleted).toEqual(completedJob)
+          expect(foundCompleted.createdAt.getTime()).toBe(completedJob.createdAt.getTime())
+          expect(foundCompleted.startedAt?.getTime()).toBe(completedJob.startedAt?.getTime())
+          expect(foundCompleted.finishedAt?.getTime()).toBe(completedJob.finishedAt?.getTime())
+          expect(foundCompleted.workerId).toBe(TEST_WORKER)
+        }),
+      )
 
-        const foundPending = Option.getOrThrow(yield* repository.findById(pending.id))
-        const foundCompleted = Option.getOrThrow(yield* repository.findById(completed.id))
-        expect(foundPending).toEqual(pending)
-        expect(foundCompleted).toEqual(completed)
-        expect(foundCompleted.createdAt.getTime()).toBe(completed.createdAt.getTime())
-        expect(foundCompleted.startedAt?.getTime()).toBe(completed.startedAt?.getTime())
-        expect(foundCompleted.finishedAt?.getTime()).toBe(completed.finishedAt?.getTime())
-      }),
-    )
+      test(
+        "findById of an unknown id returns None",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const found = yield* repository.findById(newJobId())
+          expect(Option.isNone(found)).toBe(true)
+        }),
+      )
 
-    test(
-      "findById of an unknown id returns None",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const found = yield* repository.findById(newJobId())
-        expect(Option.isNone(found)).toBe(true)
-      }),
-    )
+      test(
+        "insert of a duplicate id fails and logs no event",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const first = created()
+          yield* repository.insert(first.job, first.event)
+          const duplicate = created({ id: first.job.id })
 
-    test(
-      "insert of a duplicate id fails with RepositoryError",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const job = pendingJob()
-        yield* repository.insert(job)
+          const error = yield* Effect.flip(repository.insert(duplicate.job, duplicate.event))
 
-        const error = yield* Effect.flip(repository.insert(pendingJob({ id: job.id })))
+          expect(error._tag).toBe("RepositoryError")
+          expect(error.message).toContain("already exists")
+          expect(yield* repository.listEvents(first.job.id)).toEqual([first.event])
+        }),
+      )
 
-        expect(error._tag).toBe("RepositoryError")
-        expect(error.message).toContain("already exists")
-      }),
-    )
+      test(
+        "list returns jobs newest first",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const [middle, newest, oldest] = yield* storeAll([
+            storePending({ createdAt: at("2024-01-01T00:00:00.001Z") }),
+            storePending({ createdAt: at("2024-01-02T00:00:00.000Z") }),
+            storePending({ createdAt: at("2024-01-01T00:00:00.000Z") }),
+          ])
 
-    test(
-      "list returns jobs newest first",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const oldest = pendingJob({ createdAt: at("2024-01-01T00:00:00.000Z") })
-        const middle = pendingJob({ createdAt: at("2024-01-01T00:00:00.001Z") })
-        const newest = pendingJob({ createdAt: at("2024-01-02T00:00:00.000Z") })
-        yield* insertAll([middle, newest, oldest])
+          const page = yield* repository.list({ limit: 10 })
 
-        const page = yield* repository.list({ limit: 10 })
+          expect(idsOf(page.items)).toEqual([newest?.id, middle?.id, oldest?.id])
+          expect(page.next).toBeNull()
+        }),
+      )
 
-        expect(idsOf(page.items)).toEqual([newest.id, middle.id, oldest.id])
-        expect(page.next).toBeNull()
-      }),
-    )
+      test(
+        "list with a status returns only jobs of that status",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const [, running] = yield* storeAll([storePending(), storeRunning(), storeCompleted()])
 
-    test(
-      "list with a status returns only jobs of that status",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const pending = pendingJob()
-        const running = runningJob()
-        const completed = completedJob()
-        yield* insertAll([pending, running, completed])
+          const runningPage = yield* repository.list({ status: "RUNNING", limit: 10 })
+          const failedPage = yield* repository.list({ status: "FAILED", limit: 10 })
 
-        const runningPage = yield* repository.list({ status: "RUNNING", limit: 10 })
-        const failedPage = yield* repository.list({ status: "FAILED", limit: 10 })
+          expect(idsOf(runningPage.items)).toEqual([running?.id])
+          expect(failedPage.items).toEqual([])
+        }),
+      )
 
-        expect(idsOf(runningPage.items)).toEqual([running.id])
-        expect(failedPage.items).toEqual([])
-      }),
-    )
+      test(
+        "list honours the limit and returns the cursor of the last item",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const jobs = yield* storeAll(
+            [1, 2, 3].map((second) =>
+              storePending({ createdAt: at(`2024-03-01T00:00:0${second}.000Z`) }),
+            ),
+          )
+          const [third, second] = newestFirst(jobs)
 
-    test(
-      "list honours the limit and returns the cursor of the last item",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const jobs = [1, 2, 3].map((second) =>
-          pendingJob({ createdAt: at(`2024-03-01T00:00:0${second}.000Z`) }),
-        )
-        yield* insertAll(jobs)
-        const [third, second] = newestFirst(jobs)
+          const page = yield* repository.list({ limit: 2 })
 
-        const page = yield* repository.list({ limit: 2 })
+          expect(idsOf(page.items)).toEqual([third?.id, second?.id])
+          expect(page.next).toEqual({ createdAt: second?.createdAt, id: second?.id })
+        }),
+      )
 
-        expect(idsOf(page.items)).toEqual([third?.id, second?.id])
-        expect(page.next).toEqual({ createdAt: second?.createdAt, id: second?.id })
-      }),
-    )
+      test(
+        "list returns a null cursor when the page ends exactly at the last job",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          yield* storeAll([storePending(), storePending()])
 
-    test(
-      "list returns a null cursor when the page ends exactly at the last job",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        yield* insertAll([pendingJob(), pendingJob()])
+          const page = yield* repository.list({ limit: 2 })
 
-        const page = yield* repository.list({ limit: 2 })
+          expect(page.items).toHaveLength(2)
+          expect(page.next).toBeNull()
+        }),
+      )
 
-        expect(page.items).toHaveLength(2)
-        expect(page.next).toBeNull()
-      }),
-    )
+      test(
+        "pages cover jobs with equal createdAt without gaps or repeats",
+        Effect.gen(function* () {
+          const sameInstant = at("2024-04-01T12:00:00.000Z")
+          const jobs = yield* storeAll([
+            ...Array.from({ length: 5 }, () => storePending({ createdAt: sameInstant })),
+            storePending({ createdAt: at("2024-04-01T12:00:00.001Z") }),
+            storePending({ createdAt: at("2024-04-01T11:59:59.999Z") }),
+          ])
 
-    test(
-      "pages cover jobs with equal createdAt without gaps or repeats",
-      Effect.gen(function* () {
-        const sameInstant = at("2024-04-01T12:00:00.000Z")
-        const jobs = [
-          ...Array.from({ length: 5 }, () => pendingJob({ createdAt: sameInstant })),
-          pendingJob({ createdAt: at("2024-04-01T12:00:00.001Z") }),
-          pendingJob({ createdAt: at("2024-04-01T11:59:59.999Z") }),
-        ]
-        yield* insertAll(jobs)
+          const pages = yield* readAllPages(2)
 
-        const pages = yield* readAllPages(2)
+          expect(pages.map((page) => page.length)).toEqual([2, 2, 2, 1])
+          expect(idsOf(pages.flat())).toEqual(idsOf(newestFirst(jobs)))
+        }),
+      )
 
-        expect(pages.map((page) => page.length)).toEqual([2, 2, 2, 1])
-        expect(idsOf(pages.flat())).toEqual(idsOf(newestFirst(jobs)))
-      }),
-    )
+      test(
+        "pages with a status filter skip other statuses",
+        Effect.gen(function* () {
+          const sameInstant = at("2024-04-02T08:00:00.000Z")
+          yield* storeAll(Array.from({ length: 3 }, () => storePending({ createdAt: sameInstant })))
+          const running = yield* storeAll(
+            Array.from({ length: 3 }, () => storeRunning({ createdAt: sameInstant })),
+          )
 
-    test(
-      "pages with a status filter skip other statuses",
-      Effect.gen(function* () {
-        const sameInstant = at("2024-04-02T08:00:00.000Z")
-        const running = Array.from({ length: 3 }, () => runningJob({ createdAt: sameInstant }))
-        const pending = Array.from({ length: 3 }, () => pendingJob({ createdAt: sameInstant }))
-        yield* insertAll([...pending, ...running])
+          const pages = yield* readAllPages(2, "RUNNING")
 
-        const pages = yield* readAllPages(2, "RUNNING")
+          expect(idsOf(pages.flat())).toEqual(idsOf(newestFirst(running)))
+        }),
+      )
+    })
 
-        expect(idsOf(pages.flat())).toEqual(idsOf(newestFirst(running)))
-      }),
-    )
+    describe("updates and the event log", () => {
+      test(
+        "insert stores the JobCreated event in the log",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const creation = created()
 
-    test(
-      "update from the expected status stores and returns the new job",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const job = pendingJob()
-        yield* repository.insert(job)
-        const next = started(job).job
+          yield* repository.insert(creation.job, creation.event)
 
-        const stored = yield* repository.update(next, "PENDING")
+          expect(yield* repository.listEvents(creation.job.id)).toEqual([creation.event])
+        }),
+      )
 
-        expect(Option.getOrThrow(stored)).toEqual(next)
-        expect(Option.getOrThrow(yield* repository.findById(job.id))).toEqual(next)
-      }),
-    )
+      test(
+        "update from the expected status stores the job and appends its event",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const creation = created()
+          yield* repository.insert(creation.job, creation.event)
+          const start = started(creation.job)
 
-    test(
-      "update from a wrong status returns None and changes nothing",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const job = pendingJob()
-        yield* repository.insert(job)
+          const stored = yield* repository.update(start.job, "PENDING", start.event)
 
-        const stored = yield* repository.update(started(job).job, "RUNNING")
+          expect(Option.getOrThrow(stored)).toEqual(start.job)
+          expect(Option.getOrThrow(yield* repository.findById(start.job.id))).toEqual(start.job)
+          expect(yield* repository.listEvents(start.job.id)).toEqual([creation.event, start.event])
+        }),
+      )
 
-        expect(Option.isNone(stored)).toBe(true)
-        expect(Option.getOrThrow(yield* repository.findById(job.id))).toEqual(job)
-      }),
-    )
+      test(
+        "update from a wrong status returns None and writes nothing",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const creation = created()
+          yield* repository.insert(creation.job, creation.event)
+          const start = started(creation.job)
 
-    test(
-      "update of an unknown job returns None",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const stored = yield* repository.update(started(pendingJob()).job, "PENDING")
-        expect(Option.isNone(stored)).toBe(true)
-      }),
-    )
+          const stored = yield* repository.update(start.job, "RUNNING", start.event)
 
-    test(
-      "of 20 concurrent updates from one status exactly one succeeds",
-      Effect.gen(function* () {
-        const repository = yield* JobRepository
-        const job = pendingJob()
-        yield* repository.insert(job)
-        // Half try to start the job and half to cancel it, all expecting PENDING.
-        const attempts = Array.from({ length: 20 }, (_, i) =>
-          i % 2 === 0 ? started(job).job : cancelled(job).job,
-        )
+          expect(Option.isNone(stored)).toBe(true)
+          expect(Option.getOrThrow(yield* repository.findById(creation.job.id))).toEqual(
+            creation.job,
+          )
+          expect(yield* repository.listEvents(creation.job.id)).toEqual([creation.event])
+        }),
+      )
 
-        const results = yield* Effect.all(
-          attempts.map((next) => repository.update(next, "PENDING")),
-          { concurrency: "unbounded" },
-        )
+      test(
+        "update of an unknown job returns None and logs nothing",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const start = started(pendingJob())
 
-        const winners = results.filter(Option.isSome).map((result) => result.value)
-        expect(winners).toHaveLength(1)
-        expect(Option.getOrThrow(yield* repository.findById(job.id))).toEqual(winners[0])
-      }),
-    )
+          const stored = yield* repository.update(start.job, "PENDING", start.event)
+
+          expect(Option.isNone(stored)).toBe(true)
+          expect(yield* repository.listEvents(start.job.id)).toEqual([])
+        }),
+      )
+
+      test(
+        "of 20 concurrent updates exactly one succeeds and logs its event",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const creation = created()
+          yield* repository.insert(creation.job, creation.event)
+          // Half try to start the job and half to cancel it, all expecting PENDING.
+          const attempts = Array.from({ length: 20 }, (_, i) =>
+            i % 2 === 0 ? started(creation.job, `worker-${i}`) : cancelled(creation.job),
+          )
+
+          const results = yield* Effect.all(
+            attempts.map(({ job, event }) => repository.update(job, "PENDING", event)),
+            { concurrency: "unbounded" },
+          )
+
+          const winners = attempts.filter((_, i) => Option.isSome(results[i] ?? Option.none()))
+          expect(winners).toHaveLength(1)
+          const [winner] = winners
+          expect(Option.getOrThrow(yield* repository.findById(creation.job.id))).toEqual(
+            winner?.job,
+          )
+          expect(yield* repository.listEvents(creation.job.id)).toEqual([
+            creation.event,
+            winner?.event,
+          ])
+        }),
+      )
+
+      test(
+        "listEvents round-trips all six event types in order",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const requeuedThenCompleted = yield* storeLife(
+            created(),
+            (job) => started(job, "worker-a"),
+            released,
+            (job) => started(job, "worker-b"),
+            completed,
+          )
+          const cancelledWhileRunning = yield* storeLife(created(), started, cancelled)
+          const failedWhileRunning = yield* storeLife(created(), started, failed)
+          const lives = [requeuedThenCompleted, cancelledWhileRunning, failedWhileRunning]
+
+          const logs = yield* Effect.forEach(lives, (life) => repository.listEvents(life.job.id))
+
+          expect(logs).toEqual(lives.map((life) => life.events))
+          expect(logs[0]?.map((event) => event.jobVersion)).toEqual([1, 2, 3, 4, 5])
+          expect(new Set(logs.flat().map((event) => event._tag))).toEqual(
+            new Set([
+              "JobCreated",
+              "JobStarted",
+              "JobCompleted",
+              "JobCancelled",
+              "JobFailed",
+              "JobRequeued",
+            ]),
+          )
+        }),
+      )
+
+      test(
+        "listEvents of an unknown job returns no events",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          expect(yield* repository.listEvents(newJobId())).toEqual([])
+        }),
+      )
+    })
+
+    describe("heartbeats and stale jobs", () => {
+      // Jobs in these tests start one second after they are created, at 00:00:01.
+      const createdAt = at("2024-06-01T00:00:00.000Z")
+      const second = (n: number): Date => new Date(createdAt.getTime() + n * 1000)
+
+      test(
+        "heartbeat of the owning worker returns true and records the time",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const job = yield* storeRunning({ createdAt }, "worker-a")
+
+          const recorded = yield* repository.heartbeat(job.id, "worker-a", second(10))
+
+          expect(recorded).toBe(true)
+          expect(yield* repository.findStale(second(5), 10)).toEqual([])
+          expect(yield* repository.findStale(second(11), 10)).toEqual([job])
+        }),
+      )
+
+      test(
+        "heartbeat from another worker returns false and records nothing",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const job = yield* storeRunning({ createdAt }, "worker-a")
+
+          const recorded = yield* repository.heartbeat(job.id, "worker-b", second(10))
+
+          expect(recorded).toBe(false)
+          expect(yield* repository.findStale(second(5), 10)).toEqual([job])
+        }),
+      )
+
+      test(
+        "heartbeat of a job that is not RUNNING returns false",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const pending = yield* storePending({ createdAt })
+          const cancelledJob = (yield* storeLife(created({ createdAt }), cancelled)).job
+          const completedJob = yield* storeCompleted({ createdAt })
+
+          const beats = yield* Effect.forEach([pending, cancelledJob, completedJob], (job) =>
+            repository.heartbeat(job.id, TEST_WORKER, second(10)),
+          )
+          const unknown = yield* repository.heartbeat(newJobId(), TEST_WORKER, second(10))
+
+          expect(completedJob.workerId).toBe(TEST_WORKER)
+          expect(beats).toEqual([false, false, false])
+          expect(unknown).toBe(false)
+        }),
+      )
+
+      test(
+        "findStale returns RUNNING jobs older than the cutoff, oldest first",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const startedFirst = yield* storeRunning({ createdAt: second(0) })
+          const beating = yield* storeRunning({ createdAt: second(1) })
+          const startedLater = yield* storeRunning({ createdAt: second(2) })
+          yield* storePending({ createdAt: second(0) })
+          yield* storeCompleted({ createdAt: second(0) })
+          yield* repository.heartbeat(beating.id, TEST_WORKER, second(10))
+
+          const beforeTheBeat = yield* repository.findStale(second(5), 10)
+          const afterTheBeat = yield* repository.findStale(second(11), 10)
+
+          expect(idsOf(beforeTheBeat)).toEqual([startedFirst.id, startedLater.id])
+          expect(idsOf(afterTheBeat)).toEqual([startedFirst.id, startedLater.id, beating.id])
+        }),
+      )
+
+      test(
+        "findStale excludes a job started exactly at the cutoff",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const job = yield* storeRunning({ createdAt })
+
+          expect(yield* repository.findStale(second(1), 10)).toEqual([])
+          expect(idsOf(yield* repository.findStale(second(2), 10))).toEqual([job.id])
+        }),
+      )
+
+      test(
+        "findStale honours the limit",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const jobs = yield* storeAll([0, 1, 2].map((n) => storeRunning({ createdAt: second(n) })))
+
+          const stale = yield* repository.findStale(second(60), 2)
+
+          expect(idsOf(stale)).toEqual(idsOf(jobs.slice(0, 2)))
+        }),
+      )
+
+      test(
+        "findStale ignores heartbeats of an earlier run",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const creation = created({ createdAt })
+          yield* repository.insert(creation.job, creation.event)
+          const firstRun = started(creation.job, "worker-a")
+          yield* repository.update(firstRun.job, "PENDING", firstRun.event)
+          yield* repository.heartbeat(creation.job.id, "worker-a", second(2))
+          const requeue = released(firstRun.job)
+          yield* repository.update(requeue.job, "RUNNING", requeue.event)
+          const secondRun = started(requeue.job, "worker-b", second(20))
+          yield* repository.update(secondRun.job, "PENDING", secondRun.event)
+
+          const restarted = Option.getOrThrow(yield* repository.findById(creation.job.id))
+          const stale = yield* repository.findStale(second(10), 10)
+          const oldWorkerBeat = yield* repository.heartbeat(creation.job.id, "worker-a", second(21))
+
+          expect(restarted.workerId).toBe("worker-b")
+          expect(stale).toEqual([])
+          expect(oldWorkerBeat).toBe(false)
+        }),
+      )
+    })
   })
 }

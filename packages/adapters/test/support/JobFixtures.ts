@@ -50,9 +50,15 @@ const applied = <E extends JobEvent>(
   result: Either.Either<Job.Transition<E>, InvalidJobTransition>,
 ): Job.Transition<E> => Either.getOrThrowWith(result, (error) => new Error(error.message))
 
-/** Starts the job one second after its last change. */
-export const started = (job: Job.Job) =>
-  applied(Job.start(job, metaAt(secondsAfter(job.createdAt, 1))))
+/** The worker id `started` uses unless told otherwise. */
+export const TEST_WORKER = "worker-test"
+
+/** Starts the job on `workerId` at `at` (default: one second after it was created). */
+export const started = (
+  job: Job.Job,
+  workerId: string = TEST_WORKER,
+  at: Date = secondsAfter(job.createdAt, 1),
+) => applied(Job.start(job, workerId, metaAt(at)))
 
 /** Completes the running job one second after it started. */
 export const completed = (job: Job.Job) =>
@@ -66,6 +72,10 @@ export const cancelled = (job: Job.Job) =>
 export const failed = (job: Job.Job) =>
   applied(Job.fail(job, "test failure", metaAt(secondsAfter(job.startedAt ?? job.createdAt, 1))))
 
+/** Puts the running job back to PENDING one second after it started. */
+export const released = (job: Job.Job) =>
+  applied(Job.release(job, "test release", metaAt(secondsAfter(job.startedAt ?? job.createdAt, 1))))
+
 /** A RUNNING job. */
 export const runningJob = (options: PendingJobOptions = {}): Job.Job =>
   started(pendingJob(options)).job
@@ -74,12 +84,20 @@ export const runningJob = (options: PendingJobOptions = {}): Job.Job =>
 export const completedJob = (options: PendingJobOptions = {}): Job.Job =>
   completed(runningJob(options)).job
 
-/** Builds one event of each of the five types, in the order a job's life could produce them. */
+/** Builds one event of each of the six types, in the order a job's life could produce them. */
 export const oneEventOfEachType = (): ReadonlyArray<JobEvent> => {
   const creation = created()
   const start = started(creation.job)
   const completion = completed(start.job)
   const cancellation = cancelled(pendingJob())
   const failure = failed(runningJob())
-  return [creation.event, start.event, completion.event, cancellation.event, failure.event]
+  const requeue = released(runningJob())
+  return [
+    creation.event,
+    start.event,
+    completion.event,
+    cancellation.event,
+    failure.event,
+    requeue.event,
+  ]
 }

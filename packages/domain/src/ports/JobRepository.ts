@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { RepositoryError } from "../Errors"
 import type { Job } from "../Job"
+import type { JobCreated, JobEvent } from "../JobEvent"
 import { type JobId, JobId as JobIdSchema, type JobStatus } from "../JobValues"
 
 /** Position after the last job of a page, in the list's order (newest first). */
@@ -24,12 +25,17 @@ export interface JobPage {
 }
 
 /**
- * Storage of jobs. PostgreSQL in production, memory in fast tests; both pass the
- * same contract suite.
+ * Storage of jobs and of their event log. PostgreSQL in production, memory in fast
+ * tests; both pass the same contract suite. Every write stores the job's new state
+ * and the event that records it together, in one transaction: either both are
+ * stored or neither is, so the event log never disagrees with the jobs.
  */
 export interface JobRepositoryShape {
-  /** Stores a new job. Fails with RepositoryError if the store fails, including on a duplicate id. */
-  readonly insert: (job: Job) => Effect.Effect<void, RepositoryError>
+  /**
+   * Stores a new job and its JobCreated event. Fails with RepositoryError if the store
+   * fails, including on a duplicate id.
+   */
+  readonly insert: (job: Job, event: JobCreated) => Effect.Effect<void, RepositoryError>
   /** Returns the job with this id, or None. */
   readonly findById: (id: JobId) => Effect.Effect<Option.Option<Job>, RepositoryError>
   /**
@@ -38,15 +44,37 @@ export interface JobRepositoryShape {
    */
   readonly list: (query: ListJobsQuery) => Effect.Effect<JobPage, RepositoryError>
   /**
-   * Replaces the stored job with `next` only if the stored job still has status `expected`,
-   * as one atomic step. Returns the stored job on success and None when the status differed
-   * (another process changed it first) or the job does not exist. Of two concurrent calls
-   * from the same expected status, at most one succeeds.
+   * Replaces the stored job with `next` and appends `event` to its log, only if the stored
+   * job still has status `expected`, as one atomic step. Returns the stored job on success
+   * and None, writing nothing, when the status differed (another process changed it first)
+   * or the job does not exist. Of two concurrent calls from the same expected status, at
+   * most one succeeds.
    */
   readonly update: (
     next: Job,
     expected: JobStatus,
+    event: JobEvent,
   ) => Effect.Effect<Option.Option<Job>, RepositoryError>
+  /** Returns the job's events in the order they happened (by job version). */
+  readonly listEvents: (id: JobId) => Effect.Effect<ReadonlyArray<JobEvent>, RepositoryError>
+  /**
+   * Records that worker `workerId` still runs the job, at time `at`. Returns true when the
+   * job is RUNNING on that worker (the beat was recorded) and false otherwise: cancelled,
+   * failed, requeued, or running elsewhere now, so the caller must stop.
+   */
+  readonly heartbeat: (
+    id: JobId,
+    workerId: string,
+    at: Date,
+  ) => Effect.Effect<boolean, RepositoryError>
+  /**
+   * Returns up to `limit` RUNNING jobs whose last heartbeat (or start, before the first
+   * beat) is older than `before`, oldest first.
+   */
+  readonly findStale: (
+    before: Date,
+    limit: number,
+  ) => Effect.Effect<ReadonlyArray<Job>, RepositoryError>
 }
 
 export class JobRepository extends Context.Tag("@jobs/domain/JobRepository")<

@@ -5,6 +5,7 @@
 import { Effect, Either, Option } from "effect"
 import { type InvalidJobTransition, JobNotFound, type RepositoryError } from "../Errors"
 import * as Job from "../Job"
+import type { JobEvent } from "../JobEvent"
 import type { DurationSeconds, JobId, JobName } from "../JobValues"
 import type { Producer } from "../Producer"
 import type { EventPublisher } from "../ports/EventPublisher"
@@ -25,7 +26,7 @@ export const createJob = Effect.fn("createJob")(function* (input: CreateJobInput
 
   const { job, event } = Job.create({ id, ...input }, meta)
 
-  yield* repository.insert(job)
+  yield* repository.insert(job, event)
 
   yield* publishStoredEvent(event)
   yield* Effect.logInfo("job created").pipe(Effect.annotateLogs({ jobId: job.id }))
@@ -49,6 +50,15 @@ export const listJobs = Effect.fn("listJobs")(function* (query: ListJobsQuery) {
   const repository = yield* JobRepository
   return yield* repository.list(query)
 }) satisfies (query: ListJobsQuery) => Effect.Effect<JobPage, RepositoryError, JobRepository>
+
+/** Returns the job's event log in order, or fails with JobNotFound. */
+export const getJobEvents = Effect.fn("getJobEvents")(function* (id: JobId) {
+  const repository = yield* JobRepository
+  yield* getJob(id)
+  return yield* repository.listEvents(id)
+}) satisfies (
+  id: JobId,
+) => Effect.Effect<ReadonlyArray<JobEvent>, JobNotFound | RepositoryError, JobRepository>
 
 // A cancel can lose a race only to another transition (PENDING -> RUNNING, or
 // RUNNING -> a terminal status), and a job makes at most two of those, so a
@@ -74,7 +84,7 @@ export const cancelJob = Effect.fn("cancelJob")(function* (id: JobId) {
     }
     const { job, event } = decision.right
 
-    const stored = yield* repository.update(job, current.status)
+    const stored = yield* repository.update(job, current.status, event)
     if (Option.isSome(stored)) {
       yield* publishStoredEvent(event)
       yield* Effect.logInfo("job cancelled").pipe(

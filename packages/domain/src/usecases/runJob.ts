@@ -1,8 +1,9 @@
 /**
- * The worker's use case: claim a PENDING job, sleep its duration while watching
- * for cancellation, then complete it.
+ * The worker's use case: claim a PENDING job, sleep its duration while sending a
+ * heartbeat every second, then complete it. The heartbeat also tells the worker
+ * when the job was cancelled (or taken away), so it stops at once.
  */
-import { Duration, Effect, Either, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Either, Option, Schedule } from "effect"
 import type { RepositoryError } from "../Errors"
 import * as Job from "../Job"
 import type { JobId } from "../JobValues"
@@ -12,18 +13,25 @@ import { JobRepository } from "../ports/JobRepository"
 import { nextEventMeta } from "./eventMeta"
 import { publishStoredEvent } from "./publishEvent"
 
-/** How often a running job re-reads its status to notice a cancellation. */
-export const CANCEL_CHECK_INTERVAL = Duration.seconds(1)
+/** How often a running job sends a heartbeat, which also notices a cancellation. */
+export const HEARTBEAT_INTERVAL = Duration.seconds(1)
 
 export type RunOutcome =
   /** Another worker claimed it first, it was cancelled before the claim, or it does not exist. */
-  "skipped" | "completed" | "cancelled"
+  | "skipped"
+  | "completed"
+  /** It was cancelled, failed or requeued by another process while this worker ran it. */
+  | "stopped"
 
-// A failed status check is retried on the next tick; the completing write is
-// retried a few times with backoff because giving up leaves the job RUNNING.
+// A failed heartbeat is retried on the next tick; the completing write is retried
+// a few times with backoff because giving up leaves the job RUNNING.
 const completeRetry = Schedule.exponential(Duration.millis(200)).pipe(
   Schedule.intersect(Schedule.recurs(5)),
 )
+
+// Putting a job back to PENDING happens while the worker shuts down, which must
+// finish within a few seconds.
+const REQUEUE_TIMEOUT = Duration.seconds(2)
 
 /**
  * Claims a PENDING job with a conditional update, so that of several workers
@@ -38,7 +46,8 @@ const claim = Effect.fn("claimJob")(function* (id: JobId) {
     return Option.none<Job.Job>()
   }
 
-  const decision = Job.start(found.value, yield* nextEventMeta)
+  const meta = yield* nextEventMeta
+  const decision = Job.start(found.value, meta.producer, meta)
   if (Either.isLeft(decision)) {
     yield* Effect.logDebug("claim skipped: job is not PENDING").pipe(
       Effect.annotateLogs({ status: found.value.status }),
@@ -46,33 +55,36 @@ const claim = Effect.fn("claimJob")(function* (id: JobId) {
     return Option.none<Job.Job>()
   }
 
-  const stored = yield* repository.update(decision.right.job, "PENDING")
+  const { job, event } = decision.right
+  const stored = yield* repository.update(job, "PENDING", event)
   if (Option.isNone(stored)) {
     yield* Effect.logDebug("claim lost: another process changed the job first")
     return Option.none<Job.Job>()
   }
 
-  yield* publishStoredEvent(decision.right.event)
+  yield* publishStoredEvent(event)
   yield* Effect.logInfo("job claimed")
   return stored
 })
 
-/** Reads the job's status; a failed read is logged and treated as "still running". */
-const isStillRunning = Effect.fn("checkJobStatus")(function* (id: JobId) {
+/**
+ * Sends one heartbeat. Returns false when the job is no longer RUNNING on this
+ * worker; a failed write is logged and counts as "still running", so a short
+ * database outage does not stop the job (the stale-job check bounds a long one).
+ */
+const beat = Effect.fn("heartbeat")(function* (running: Job.Job) {
   const repository = yield* JobRepository
-  const found = yield* repository.findById(id).pipe(
-    Effect.tapError((error) =>
-      Effect.logWarning("status check failed, will retry").pipe(
-        Effect.annotateLogs({ error: error.message }),
+  const now = new Date(yield* Clock.currentTimeMillis)
+  return yield* repository
+    .heartbeat(running.id, running.workerId ?? "", now)
+    .pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning("heartbeat failed, will retry").pipe(
+          Effect.annotateLogs({ error: error.message }),
+          Effect.as(true),
+        ),
       ),
-    ),
-    Effect.option,
-  )
-  return Option.match(found, {
-    onNone: () => true,
-    onSome: (job) =>
-      Option.match(job, { onNone: () => false, onSome: (j) => j.status === "RUNNING" }),
-  })
+    )
 })
 
 const finish = Effect.fn("completeJob")(function* (running: Job.Job) {
@@ -82,43 +94,95 @@ const finish = Effect.fn("completeJob")(function* (running: Job.Job) {
     return yield* Effect.dieMessage(`job ${running.id} was not RUNNING when completing it`)
   }
 
-  const stored = yield* repository
-    .update(decision.right.job, "RUNNING")
-    .pipe(Effect.retry(completeRetry))
+  const { job, event } = decision.right
+  const stored = yield* repository.update(job, "RUNNING", event).pipe(Effect.retry(completeRetry))
   if (Option.isNone(stored)) {
-    yield* Effect.logInfo("job was cancelled just before completing")
-    return "cancelled" as const
+    yield* Effect.logInfo("job changed by another process just before completing")
+    return "stopped" as const
   }
 
-  yield* publishStoredEvent(decision.right.event)
+  yield* publishStoredEvent(event)
   yield* Effect.logInfo("job completed")
   return "completed" as const
 })
 
 /**
- * Runs one job: claim, sleep `durationSeconds` while checking the job's status
- * every second, complete. Stops without completing as soon as a check finds the
- * job no longer RUNNING (cancelled).
+ * Puts a job this worker was running back to PENDING with a JobRequeued event,
+ * so that another worker runs it. Used when the run is interrupted (shutdown).
+ * Gives up after REQUEUE_TIMEOUT; the stale-job check then fails the job instead.
+ */
+export const requeueJob = Effect.fn("requeueJob")(function* (running: Job.Job, reason: string) {
+  const repository = yield* JobRepository
+  const decision = Job.release(running, reason, yield* nextEventMeta)
+  if (Either.isLeft(decision)) {
+    return false
+  }
+
+  const { job, event } = decision.right
+  const stored = yield* repository.update(job, "RUNNING", event)
+  if (Option.isNone(stored)) {
+    return false
+  }
+
+  yield* publishStoredEvent(event)
+  yield* Effect.logInfo("job requeued").pipe(Effect.annotateLogs({ reason }))
+  return true
+})
+
+const requeueOnInterrupt = (running: Job.Job) =>
+  requeueJob(running, "worker stopped before the job finished").pipe(
+    Effect.timeout(REQUEUE_TIMEOUT),
+    Effect.catchAll((error) =>
+      Effect.logWarning("job requeue failed, it stays RUNNING until its heartbeat expires").pipe(
+        Effect.annotateLogs({ error: String(error) }),
+      ),
+    ),
+    Effect.asVoid,
+  )
+
+/** Sleeps the job's duration with a heartbeat every second; false when the job was taken away. */
+const sleepWithHeartbeats = (running: Job.Job) =>
+  Effect.gen(function* () {
+    for (let elapsed = 0; elapsed < running.durationSeconds; elapsed++) {
+      yield* Effect.sleep(HEARTBEAT_INTERVAL)
+      if (!(yield* beat(running))) {
+        yield* Effect.logInfo("job no longer running on this worker, stopping").pipe(
+          Effect.annotateLogs({ elapsedSeconds: elapsed + 1 }),
+        )
+        return false
+      }
+    }
+    return true
+  })
+
+/**
+ * Runs one job: claim, sleep `durationSeconds` sending a heartbeat every second,
+ * complete. Stops without completing as soon as a heartbeat finds the job no
+ * longer RUNNING on this worker (cancelled, failed or requeued). When the run is
+ * interrupted, the job goes back to PENDING for another worker. Only the sleep
+ * can be interrupted: the claim and the completion always finish, so an
+ * interruption never leaves a claimed job without its requeue.
  */
 export const runJob = Effect.fn("runJob")(
   function* (id: JobId) {
-    const claimed = yield* claim(id)
-    if (Option.isNone(claimed)) {
-      return "skipped" as const
-    }
-    const running = claimed.value
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        const claimed = yield* claim(id)
+        if (Option.isNone(claimed)) {
+          return "skipped" as const
+        }
+        const running = claimed.value
 
-    for (let elapsed = 0; elapsed < running.durationSeconds; elapsed++) {
-      yield* Effect.sleep(CANCEL_CHECK_INTERVAL)
-      if (!(yield* isStillRunning(id))) {
-        yield* Effect.logInfo("job no longer running, stopping").pipe(
-          Effect.annotateLogs({ elapsedSeconds: elapsed + 1 }),
+        const reachedTheEnd = yield* restore(sleepWithHeartbeats(running)).pipe(
+          Effect.onInterrupt(() => requeueOnInterrupt(running)),
         )
-        return "cancelled" as const
-      }
-    }
+        if (!reachedTheEnd) {
+          return "stopped" as const
+        }
 
-    return yield* finish(running)
+        return yield* finish(running)
+      }),
+    )
   },
   (effect, id) => Effect.annotateLogs(effect, { jobId: id }),
 ) satisfies (

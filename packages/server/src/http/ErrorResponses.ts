@@ -5,6 +5,7 @@
  *   and gets a one-line `message` such as
  *   `durationSeconds: must be a whole number of seconds from 0 to 30, got 1.5`,
  * - a body that is not valid JSON gets a 400 instead of an empty one,
+ * - a chunked body that grows past the size limit gets a 413,
  * - an unknown path gets a 404 instead of an empty one.
  */
 import {
@@ -17,6 +18,7 @@ import {
 } from "@effect/platform"
 import { JobsApi } from "@jobs/domain"
 import { Cause, Effect, type ParseResult } from "effect"
+import { isBodyTooLarge, limitRequests, payloadTooLarge } from "./RequestLimits"
 
 type Issue = ParseResult.ArrayFormatterIssue
 
@@ -63,6 +65,9 @@ const rewriteFailures = (app: HttpApp.Default) =>
         new HttpApiError.HttpApiDecodeError({ issues, message: summarizeIssues(issues) }),
       )
     }
+    if (isBodyTooLarge(failure)) {
+      return Effect.succeed(payloadTooLarge(undefined))
+    }
     if (isMalformedBody(failure)) {
       return Effect.fail(
         new HttpApiError.HttpApiDecodeError({
@@ -77,4 +82,7 @@ const rewriteFailures = (app: HttpApp.Default) =>
     return Effect.failCause(cause)
   })
 
-export const layer = HttpApiBuilder.middleware(JobsApi, rewriteFailures)
+/** The body checks of RequestLimits around the rewriting of failures. */
+export const layer = HttpApiBuilder.middleware(JobsApi, (app) =>
+  limitRequests(rewriteFailures(app)),
+)

@@ -7,10 +7,17 @@
  * Redis). There are no `event:` lines, so `EventSource.onmessage` receives every
  * event. A comment every 15 seconds keeps proxies from closing an idle
  * connection.
+ *
+ * Each process keeps at most `maxClients` streams open. Beyond that the route
+ * responds 503 with a JSON message, so a flood of clients cannot exhaust the
+ * process's memory or file descriptors.
  */
 import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
 import { EventSubscriber, encodeEventJson, type JobEvent } from "@jobs/domain"
 import { Deferred, Duration, Effect, Stream } from "effect"
+
+/** Used when the server is not configured otherwise (SSE_MAX_CLIENTS). */
+export const DEFAULT_MAX_CLIENTS = 10_000
 
 export const EVENTS_PATH = "/api/events"
 
@@ -54,28 +61,74 @@ const HEADERS = {
   connection: "keep-alive",
 }
 
+const tooManyClients = (maxClients: number) =>
+  HttpServerResponse.unsafeJson(
+    {
+      _tag: "ServiceUnavailable",
+      message: `this server already has ${maxClients} open event streams, the maximum; try again later`,
+    },
+    { status: 503, headers: { "retry-after": String(RECONNECT_DELAY_MILLIS / 1000) } },
+  )
+
 /**
  * Mounts the route. The layer requires the HttpServer only to be built after it:
  * layers are released in reverse order, so its finalizer ends every open stream
  * before the server waits for its connections to close. Without that, one
  * connected browser would keep the process from stopping.
  */
-export const layer = HttpApiBuilder.Router.use((router) =>
-  Effect.gen(function* () {
-    yield* HttpServer.HttpServer
-    const { events } = yield* EventSubscriber
+export const layer = (maxClients: number = DEFAULT_MAX_CLIENTS) =>
+  HttpApiBuilder.Router.use((router) =>
+    Effect.gen(function* () {
+      yield* HttpServer.HttpServer
+      const { events } = yield* EventSubscriber
 
-    const closing = yield* Deferred.make<void>()
-    yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
+      const closing = yield* Deferred.make<void>()
+      yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
 
-    yield* router.get(
-      EVENTS_PATH,
-      Effect.sync(() =>
-        HttpServerResponse.stream(clientStream(events, closing), {
+      // Checked and incremented in one synchronous step, so two concurrent
+      // requests cannot both take the last place.
+      let openStreams = 0
+      // Rejections are logged once each time the limit is reached, not once per request.
+      let rejectionLogged = false
+      const reserve = Effect.sync(() => {
+        if (openStreams >= maxClients) {
+          return false
+        }
+        openStreams++
+        return true
+      })
+      const release = (reserved: boolean) =>
+        Effect.sync(() => {
+          if (reserved) {
+            openStreams--
+            rejectionLogged = false
+          }
+        })
+      const logRejection = Effect.suspend(() => {
+        if (rejectionLogged) {
+          return Effect.void
+        }
+        rejectionLogged = true
+        return Effect.logWarning("event stream clients at maximum, rejecting new streams").pipe(
+          Effect.annotateLogs({ maxClients }),
+        )
+      })
+
+      // The place is released when the request's scope closes: after the
+      // response body has ended, or when the client disconnects, even if the
+      // stream never started.
+      const handle = Effect.gen(function* () {
+        const reserved = yield* Effect.acquireRelease(reserve, release)
+        if (!reserved) {
+          yield* logRejection
+          return tooManyClients(maxClients)
+        }
+        return HttpServerResponse.stream(clientStream(events, closing), {
           contentType: "text/event-stream",
           headers: HEADERS,
-        }),
-      ),
-    )
-  }),
-)
+        })
+      })
+
+      yield* router.get(EVENTS_PATH, handle)
+    }),
+  )

@@ -56,6 +56,8 @@ export const startProcess = (
     "DATABASE_URL",
     "REDIS_URL",
     "PORT",
+    "HOST",
+    "SSE_MAX_CLIENTS",
     "LOG_LEVEL",
     "LOG_FORMAT",
     "EVENTS_CHANNEL",

@@ -14,7 +14,7 @@ const parseDuration = (text: string): number => (text.trim() === "" ? Number.NaN
 /**
  * Renders the form that creates a job. The browser checks only what the input attributes
  * express (required, 0-30). Everything else, such as a name of only spaces, is left to the API,
- * and its 400 message is shown next to the form.
+ * and its 400 message is shown next to the form until the user edits a field or submits again.
  */
 export const JobCreateForm = ({ onCreated }: { readonly onCreated: (job: Job.Job) => void }) => {
   const { messages } = useI18n()
@@ -69,7 +69,10 @@ export const JobCreateForm = ({ onCreated }: { readonly onCreated: (job: Job.Job
             autoComplete="off"
             placeholder={text.namePlaceholder}
             value={name}
-            onChange={(change) => setName(change.target.value)}
+            onChange={(change) => {
+              setName(change.target.value)
+              setError(null)
+            }}
           />
         </div>
         <div className="field field--narrow">
@@ -85,7 +88,10 @@ export const JobCreateForm = ({ onCreated }: { readonly onCreated: (job: Job.Job
             inputMode="numeric"
             aria-describedby={hintId}
             value={duration}
-            onChange={(change) => setDuration(change.target.value)}
+            onChange={(change) => {
+              setDuration(change.target.value)
+              setError(null)
+            }}
           />
           <small id={hintId} className="field__hint">
             {text.durationHint}

@@ -4,10 +4,12 @@ import { useId, useMemo, useState } from "react"
 import { useApiCall } from "../api/ApiRuntimeContext"
 import { JobsClient } from "../api/JobsClient"
 import { useI18n } from "../i18n"
+import { type ReasonMap, reasonFor } from "../state/jobList"
 import { JobStatusBadge } from "./JobStatusBadge"
 
 export interface JobListProps {
   readonly jobs: ReadonlyArray<Job.Job>
+  readonly reasons: ReasonMap
   readonly loading: boolean
   readonly loadError: string | null
   readonly onRetry: () => void
@@ -28,6 +30,7 @@ const canCancel = (job: Job.Job): boolean => Job.allowedCommands(job.status).inc
 /** Renders the jobs, newest first, with a Cancel button on each job that can still be cancelled. */
 export const JobList = ({
   jobs,
+  reasons,
   loading,
   loadError,
   onRetry,
@@ -109,13 +112,14 @@ export const JobList = ({
               {jobs.map((job) => (
                 <tr key={job.id} data-job-id={job.id} data-job-name={job.name}>
                   <th scope="row" className="job-table__name">
-                    {job.name}
+                    <span className="job-table__name-text">{job.name}</span>
                   </th>
                   <td>
                     <JobStatusBadge status={job.status} />
+                    <StatusDetail job={job} reasons={reasons} />
                   </td>
-                  <td className="job-table__number">{text.seconds(job.durationSeconds)}</td>
-                  <td>
+                  <td className="job-table__nowrap">{text.seconds(job.durationSeconds)}</td>
+                  <td className="job-table__nowrap">
                     <time dateTime={job.createdAt.toISOString()}>
                       {dateFormat.format(job.createdAt)}
                     </time>
@@ -141,4 +145,26 @@ export const JobList = ({
       )}
     </section>
   )
+}
+
+/**
+ * Shows the worker of a RUNNING job, or the reason of a FAILED or requeued job when the page
+ * has it.
+ */
+const StatusDetail = ({ job, reasons }: { readonly job: Job.Job; readonly reasons: ReasonMap }) => {
+  const text = useI18n().messages.list
+  const stored = reasonFor(reasons, job)
+
+  if (stored !== undefined) {
+    const label = stored.kind === "failed" ? text.failedReason : text.requeuedReason
+    return (
+      <p className="status-detail" data-reason={stored.kind}>
+        {label} {stored.reason}
+      </p>
+    )
+  }
+  if (job.status === "RUNNING" && job.workerId !== null) {
+    return <p className="status-detail">{text.runningOn(job.workerId)}</p>
+  }
+  return null
 }

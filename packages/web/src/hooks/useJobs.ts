@@ -4,6 +4,8 @@
  * The first page is loaded on mount and again on every (re)open of the event stream, because
  * events sent while the stream was down are lost. An event about a job the page does not have
  * yet (a JobStarted that overtook the first page, say) makes the page fetch that one job.
+ * The reasons of JobFailed and JobRequeued events are kept beside the jobs, because the job
+ * JSON of the API does not carry them.
  */
 import { DEFAULT_PAGE_SIZE, type Job, type JobEvent, type JobId } from "@jobs/domain"
 import { Effect, Either } from "effect"
@@ -13,10 +15,13 @@ import { JobsClient } from "../api/JobsClient"
 import {
   applyJobEvent,
   emptyJobMap,
+  emptyReasonMap,
   type JobMap,
   mergeJob,
   mergeJobs,
   newestFirst,
+  type ReasonMap,
+  recordReason,
 } from "../state/jobList"
 import { type ConnectionState, useJobEvents } from "./useJobEvents"
 
@@ -30,6 +35,8 @@ const fetchJob = (id: JobId) =>
 export interface JobsView {
   /** All jobs on the page, newest first. */
   readonly jobs: ReadonlyArray<Job.Job>
+  /** Reasons from the JobFailed and JobRequeued events received; read them with `reasonFor`. */
+  readonly reasons: ReasonMap
   /** True until the first page has been loaded once. */
   readonly loading: boolean
   /** Message of the last failed page load, or null after a successful one. */
@@ -48,6 +55,7 @@ export const useJobs = (): JobsView => {
   // The ref is the current map for event handlers and async callbacks; the state re-renders.
   const jobsRef = useRef<JobMap>(emptyJobMap)
   const [jobMap, setJobMap] = useState<JobMap>(emptyJobMap)
+  const [reasons, setReasons] = useState<ReasonMap>(emptyReasonMap)
   const [loading, setLoading] = useState(true)
   const [loadError, setLoadError] = useState<string | null>(null)
 
@@ -90,6 +98,7 @@ export const useJobs = (): JobsView => {
     (event: JobEvent) => {
       const result = applyJobEvent(jobsRef.current, event)
       update(() => result.jobs)
+      setReasons((current) => recordReason(current, event))
       if (result.jobMissing) {
         refreshJob(event.jobId)
       }
@@ -105,5 +114,5 @@ export const useJobs = (): JobsView => {
 
   const jobs = useMemo(() => newestFirst(jobMap), [jobMap])
 
-  return { jobs, loading, loadError, connection, reload, receiveJob, refreshJob }
+  return { jobs, reasons, loading, loadError, connection, reload, receiveJob, refreshJob }
 }

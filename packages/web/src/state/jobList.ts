@@ -61,3 +61,48 @@ export const newestFirst = (jobs: JobMap): ReadonlyArray<Job.Job> =>
     }
     return a.id < b.id ? 1 : -1
   })
+
+/**
+ * The reason that came with a JobFailed or JobRequeued event. The job JSON of the API does not
+ * carry it, so the page has it only for the events it received over SSE.
+ */
+export interface StatusReason {
+  readonly kind: "failed" | "requeued"
+  readonly reason: string
+  /** The job version the event produced: the reason describes that version only. */
+  readonly jobVersion: number
+}
+
+export type ReasonMap = ReadonlyMap<JobId, StatusReason>
+
+export const emptyReasonMap: ReasonMap = new Map()
+
+/** Stores the reason of a JobFailed or JobRequeued event, unless a newer one is already stored. */
+export const recordReason = (reasons: ReasonMap, event: JobEvent): ReasonMap => {
+  switch (event._tag) {
+    case "JobFailed":
+    case "JobRequeued": {
+      const current = reasons.get(event.jobId)
+      if (current !== undefined && current.jobVersion >= event.jobVersion) {
+        return reasons
+      }
+      const kind = event._tag === "JobFailed" ? "failed" : "requeued"
+      return new Map(reasons).set(event.jobId, {
+        kind,
+        reason: event.reason,
+        jobVersion: event.jobVersion,
+      })
+    }
+    case "JobCreated":
+    case "JobStarted":
+    case "JobCompleted":
+    case "JobCancelled":
+      return reasons
+  }
+}
+
+/** The stored reason of a job when it describes the version shown, otherwise undefined. */
+export const reasonFor = (reasons: ReasonMap, job: Job.Job): StatusReason | undefined => {
+  const stored = reasons.get(job.id)
+  return stored?.jobVersion === job.version ? stored : undefined
+}

@@ -1,0 +1,52 @@
+/**
+ * Recurring background tasks of the worker (the PENDING sweep, the stale-job
+ * check) that keep running through a database outage without flooding the log.
+ */
+import { Cause, type Duration, Effect, Ref } from "effect"
+
+const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * Runs `pass` now and then `interval` after each pass ends, until interrupted. A
+ * failed pass never stops the loop. During an outage every pass fails, so only the
+ * first failure of the outage is a warning and the next ones are debug lines. The
+ * first pass that succeeds again logs how many passes failed.
+ */
+export const repeatEvery = <E, R>(
+  task: string,
+  pass: Effect.Effect<void, E, R>,
+  interval: Duration.DurationInput,
+): Effect.Effect<never, never, R> =>
+  Effect.gen(function* () {
+    const failedPasses = yield* Ref.make(0)
+
+    const onFailure = (cause: Cause.Cause<E>) =>
+      Ref.getAndUpdate(failedPasses, (count) => count + 1).pipe(
+        Effect.flatMap((earlier) =>
+          earlier === 0
+            ? Effect.logWarning(`${task} failed, will retry`)
+            : Effect.logDebug(`${task} failed again`),
+        ),
+        Effect.annotateLogs({ error: describeCause(cause) }),
+      )
+
+    const onSuccess = Ref.getAndSet(failedPasses, 0).pipe(
+      Effect.flatMap((failed) =>
+        failed === 0
+          ? Effect.void
+          : Effect.logInfo(`${task} recovered`).pipe(Effect.annotateLogs({ failedPasses: failed })),
+      ),
+    )
+
+    const once = pass.pipe(
+      Effect.matchCauseEffect({
+        onFailure: (cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.interrupt : onFailure(cause),
+        onSuccess: () => onSuccess,
+      }),
+    )
+    return yield* once.pipe(Effect.zipRight(Effect.sleep(interval)), Effect.forever)
+  })
