@@ -85,16 +85,23 @@ describe("RedisEventBus on a live Redis", () => {
       const { events } = yield* EventSubscriber
       const raw = yield* rawRedisClient
       const [event] = oneEventOfEachType()
+      const before = yield* startConsumer(events, 1)
+      yield* awaitReceiving(publisher, [before])
 
       expect(yield* killConnection(raw, `jobs-subscriber:${channel}`)).toBe(1)
-      const consumer = yield* startConsumer(events, 1)
-      yield* awaitReceiving(publisher, [consumer])
+      expect(yield* eventsOf(before)).toEqual([])
+
+      const after = yield* startConsumer(events, 1)
+      yield* awaitReceiving(publisher, [after])
       yield* publisher.publish(event!)
 
-      expect(yield* eventsOf(consumer)).toEqual([event])
+      expect(yield* eventsOf(after)).toEqual([event])
       expect(yield* subscriberCount(raw, channel)).toBe(1)
       expect(
         logs.lines.filter((line) => line.includes('message="redis reconnected"')),
+      ).toHaveLength(1)
+      expect(
+        logs.lines.filter((line) => line.includes("events may have been missed")),
       ).toHaveLength(1)
     }).pipe(Effect.scoped, Effect.provide(Layer.fresh(bus)), Effect.provide(logs.layer))
   })

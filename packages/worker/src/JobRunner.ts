@@ -71,6 +71,39 @@ export const dispatch = (
 ): Effect.Effect<void, never, JobServices> =>
   Stream.runForEach(events, (event) => handle(runs, event))
 
+/**
+ * Dispatches `events` until interrupted. The EventSubscriber ends the stream when
+ * events may have been missed, so each time it ends, this subscribes again and at
+ * the same time sweeps for PENDING jobs whose JobCreated or JobRequeued was lost.
+ *
+ * NOTE: the new subscription starts in the fiber forked just before the sweep, so
+ * an event published in the instant before it is in place can still be missed.
+ * The periodic sweep finds such a job.
+ */
+export const dispatchForever = (
+  events: Stream.Stream<JobEvent>,
+  runs: JobRuns.JobRuns,
+): Effect.Effect<never, never, JobServices> => {
+  const sweepAfterGap = sweepPending(runs).pipe(
+    Effect.catchAll((error) =>
+      Effect.logWarning("pending job sweep after event stream end failed").pipe(
+        Effect.annotateLogs({ error: error.message }),
+      ),
+    ),
+  )
+  const resubscribe = Effect.logWarning(
+    "event stream ended, events may have been missed; subscribing again and sweeping",
+  ).pipe(
+    Effect.zipRight(
+      Effect.all([dispatch(events, runs), sweepAfterGap], {
+        concurrency: "unbounded",
+        discard: true,
+      }),
+    ),
+  )
+  return dispatch(events, runs).pipe(Effect.zipRight(Effect.forever(resubscribe)))
+}
+
 /** Every PENDING job in the store, oldest first. */
 const pendingJobs: Effect.Effect<
   ReadonlyArray<Job.Job>,
@@ -134,8 +167,8 @@ const stop = (intake: FiberSet.FiberSet, runs: JobRuns.JobRuns): Effect.Effect<v
   })
 
 /**
- * Dispatches the events of the EventSubscriber, sweeps for PENDING jobs every
- * PENDING_SWEEP_INTERVAL and fails abandoned jobs every STALE_CHECK_INTERVAL, each
+ * Dispatches the events of the EventSubscriber (subscribing again whenever its
+ * stream ends), sweeps for PENDING jobs every PENDING_SWEEP_INTERVAL and fails abandoned jobs every STALE_CHECK_INTERVAL, each
  * starting at once. When the layer is released, it stops all three and then
  * requeues the jobs still running.
  */
@@ -146,7 +179,7 @@ export const layer: Layer.Layer<never, never, EventSubscriber | JobServices> = L
     // The loops that start runs or change jobs. Shutdown interrupts them first.
     const intake = yield* FiberSet.make()
 
-    yield* FiberSet.run(intake, dispatch(events, runs))
+    yield* FiberSet.run(intake, dispatchForever(events, runs))
     yield* FiberSet.run(
       intake,
       repeatEvery("pending job sweep", sweepPending(runs), PENDING_SWEEP_INTERVAL),

@@ -8,6 +8,11 @@
  * event. A comment every 15 seconds keeps proxies from closing an idle
  * connection.
  *
+ * The response ends when the event bus ends the subscriber's stream, because
+ * events may have been missed (Redis restarted, say). The browser's EventSource
+ * then reconnects after the `retry:` delay, and the web app reloads the job list
+ * on every open, so it shows the database's state again.
+ *
  * Each process keeps at most `maxClients` streams open. Beyond that the route
  * responds 503 with a JSON message, so a flood of clients cannot exhaust the
  * process's memory or file descriptors.
@@ -34,7 +39,7 @@ const formatEvent = (event: JobEvent): string =>
 
 /**
  * Builds one client's stream. It ends when the client disconnects (the server
- * interrupts it) or when `closing` completes.
+ * interrupts it), when `closing` completes, or when `events` ends.
  *
  * NOTE: the opening comment is sent before the subscription to the event bus is
  * in place, so an event published in that instant is not delivered. A client
@@ -47,7 +52,9 @@ const clientStream = (
 ): Stream.Stream<Uint8Array> => {
   const keepAlive = Stream.tick(KEEP_ALIVE_INTERVAL).pipe(Stream.drop(1), Stream.as(KEEP_ALIVE))
   return Stream.make(OPENING).pipe(
-    Stream.concat(Stream.merge(Stream.map(events, formatEvent), keepAlive)),
+    Stream.concat(
+      Stream.merge(Stream.map(events, formatEvent), keepAlive, { haltStrategy: "left" }),
+    ),
     Stream.interruptWhen(Deferred.await(closing)),
     Stream.onStart(Effect.logDebug("event stream client connected")),
     Stream.ensuring(Effect.logDebug("event stream client disconnected")),

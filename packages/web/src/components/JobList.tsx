@@ -110,7 +110,12 @@ export const JobList = ({
             </thead>
             <tbody>
               {jobs.map((job) => (
-                <tr key={job.id} data-job-id={job.id} data-job-name={job.name}>
+                <tr
+                  key={job.id}
+                  data-job-id={job.id}
+                  data-job-name={job.name}
+                  data-version={job.version}
+                >
                   <th scope="row" className="job-table__name">
                     <span className="job-table__name-text">{job.name}</span>
                   </th>
