@@ -109,6 +109,9 @@ const commonEnv = (backend: Backend) => ({
   REDIS_URL: backend.redisUrl,
   EVENTS_CHANNEL: backend.channel,
   LOG_LEVEL: "info",
+  // The scenarios put up to 25 jobs on one worker at once to fault them together; the
+  // per-worker limit (default 4) has its own test in packages/worker.
+  WORKER_CONCURRENCY: "100",
 })
 
 /** Time a process may take from spawn to ready: tsx compiles on the fly, on two cores. */

@@ -74,6 +74,7 @@ describe("Postgres.migrate", () => {
         expect([...first, ...second].sort(([a], [b]) => a - b)).toEqual([
           [1, "create_jobs"],
           [2, "add_event_log_and_heartbeats"],
+          [3, "add_rerun_of"],
         ])
       }
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
@@ -90,7 +91,7 @@ describe("Postgres.migrate", () => {
       ).pipe(Effect.provide(clientOf(database)))
 
       expect(rerun).toEqual([])
-      expect(records).toEqual([{ migrationId: 1 }, { migrationId: 2 }])
+      expect(records).toEqual([{ migrationId: 1 }, { migrationId: 2 }, { migrationId: 3 }])
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )
 })
@@ -139,6 +140,21 @@ describe("jobs table", () => {
       expect(constraintOf(pendingButStarted)).toBe("jobs_timestamps_match_status")
       expect(constraintOf(runningWithoutWorker)).toBe("jobs_worker_matches_status")
       expect(constraintOf(pendingWithWorker)).toBe("jobs_worker_matches_status")
+    }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
+  )
+
+  it.live("rerun_of must name a stored job", () =>
+    Effect.gen(function* () {
+      const database = yield* scopedTestDatabase({ migrate: true })
+      const original = validRow()
+      yield* insertRaw(database, original)
+
+      yield* insertRaw(database, { ...validRow(), rerunOf: original.id })
+      const unknownOriginal = yield* Effect.flip(
+        insertRaw(database, { ...validRow(), rerunOf: newJobId() }),
+      )
+
+      expect(constraintOf(unknownOriginal)).toBe("jobs_rerun_of_fkey")
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )
 })
@@ -203,7 +219,10 @@ describe("migration 2", () => {
         repository.findStale(new Date("2024-01-01T00:00:02.000Z"), 10),
       ).pipe(Effect.provide(PostgresJobRepository.layer), Effect.provide(clientOf(database)))
 
-      expect(applied).toEqual([[2, "add_event_log_and_heartbeats"]])
+      expect(applied).toEqual([
+        [2, "add_event_log_and_heartbeats"],
+        [3, "add_rerun_of"],
+      ])
       expect(stale.map((job) => [job.id, job.workerId])).toEqual([[jobId, "unknown"]])
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )

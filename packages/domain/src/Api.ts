@@ -7,7 +7,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { InvalidJobTransition, JobNotFound } from "./Errors"
+import { InvalidJobTransition, JobNotFinished, JobNotFound } from "./Errors"
 import { Job } from "./Job"
 import { JobEventEnvelope } from "./JobEvent"
 import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
@@ -129,6 +129,18 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       .addError(InvalidJobTransition, { status: 409 })
       .addError(ServiceUnavailable)
       .annotate(OpenApi.Summary, "Cancel a PENDING or RUNNING job"),
+  )
+  .add(
+    HttpApiEndpoint.post("rerunJob", "/jobs/:id/rerun")
+      .setPath(JobIdPath)
+      .addSuccess(Job, { status: 201 })
+      .addError(JobNotFound, { status: 404 })
+      .addError(JobNotFinished, { status: 409 })
+      .addError(ServiceUnavailable)
+      .annotate(
+        OpenApi.Summary,
+        "Create a new job with the name and duration of a COMPLETED, CANCELLED or FAILED job",
+      ),
   ) {}
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
@@ -143,4 +155,7 @@ export class JobsApi extends HttpApi.make("jobs-api")
   .add(HealthGroup)
   .prefix("/api")
   .annotate(OpenApi.Title, "Jobs API")
-  .annotate(OpenApi.Description, "Create, list and cancel dummy jobs run by a separate worker.") {}
+  .annotate(
+    OpenApi.Description,
+    "Create, list, cancel and re-run dummy jobs run by a separate worker.",
+  ) {}

@@ -37,6 +37,35 @@ export class InvalidJobTransition extends Schema.TaggedError<InvalidJobTransitio
   }
 }
 
+/**
+ * A re-run was refused because the job has not finished: only a COMPLETED, CANCELLED or
+ * FAILED job can be run again.
+ */
+export class JobNotFinished extends Schema.TaggedError<JobNotFinished>()("JobNotFinished", {
+  jobId: JobId,
+  currentStatus: JobStatus,
+  message: Schema.String,
+}) {
+  constructor(
+    props: {
+      readonly jobId: JobId
+      readonly currentStatus: JobStatus
+      readonly message?: string
+    },
+    options?: Schema.MakeOptions,
+  ) {
+    super(
+      {
+        ...props,
+        message:
+          props.message ??
+          `job ${props.jobId} is ${props.currentStatus} and cannot be re-run until it is COMPLETED, CANCELLED or FAILED`,
+      },
+      options,
+    )
+  }
+}
+
 export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
   jobId: JobId,
   message: Schema.String,

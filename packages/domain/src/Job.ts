@@ -7,7 +7,7 @@
  * state machine is testable as plain functions.
  */
 import { Either, Schema } from "effect"
-import { InvalidJobTransition } from "./Errors"
+import { InvalidJobTransition, JobNotFinished } from "./Errors"
 import {
   JobCancelled,
   JobCompleted,
@@ -17,7 +17,7 @@ import {
   JobRequeued,
   JobStarted,
 } from "./JobEvent"
-import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
+import { DurationSeconds, isTerminal, JobId, JobName, JobStatus } from "./JobValues"
 
 export class Job extends Schema.Class<Job>("Job")({
   id: JobId,
@@ -32,6 +32,8 @@ export class Job extends Schema.Class<Job>("Job")({
    * null before the first start and after a requeue.
    */
   workerId: Schema.NullOr(Schema.String),
+  /** The id of the finished job this one re-runs; null for a job created directly. */
+  rerunOf: Schema.NullOr(JobId),
   /** Starts at 1 on creation and grows by one on every state change. */
   version: Schema.Int.pipe(Schema.positive()),
 }) {}
@@ -99,17 +101,22 @@ export interface NewJob {
   readonly id: JobId
   readonly name: JobName
   readonly durationSeconds: DurationSeconds
+  /** The job this one re-runs. Default: null. */
+  readonly rerunOf?: JobId | null
 }
 
 /** Creates a PENDING job at version 1 with its JobCreated event. */
 export const create = (input: NewJob, meta: EventMeta): Transition<JobCreated> => {
   const job = new Job({
-    ...input,
+    id: input.id,
+    name: input.name,
+    durationSeconds: input.durationSeconds,
     status: "PENDING",
     createdAt: meta.occurredAt,
     startedAt: null,
     finishedAt: null,
     workerId: null,
+    rerunOf: input.rerunOf ?? null,
     version: 1,
   })
   const event = new JobCreated({
@@ -117,9 +124,41 @@ export const create = (input: NewJob, meta: EventMeta): Transition<JobCreated> =
     name: job.name,
     durationSeconds: job.durationSeconds,
     createdAt: job.createdAt,
+    rerunOf: job.rerunOf,
   })
   return { job, event }
 }
+
+/**
+ * Checks that a job may be re-run: returns it when it is COMPLETED, CANCELLED or FAILED,
+ * and fails with JobNotFinished while it is PENDING or RUNNING.
+ */
+export const decideRerun = (original: Job): Either.Either<Job, JobNotFinished> =>
+  isTerminal(original.status)
+    ? Either.right(original)
+    : Either.left(new JobNotFinished({ jobId: original.id, currentStatus: original.status }))
+
+/**
+ * Creates a new PENDING job `id` with the name and duration of a finished job, linked to
+ * it by `rerunOf`. The original job is not changed. Fails with JobNotFinished while the
+ * original is PENDING or RUNNING.
+ */
+export const rerun = (
+  original: Job,
+  id: JobId,
+  meta: EventMeta,
+): Either.Either<Transition<JobCreated>, JobNotFinished> =>
+  Either.map(decideRerun(original), (finished) =>
+    create(
+      {
+        id,
+        name: finished.name,
+        durationSeconds: finished.durationSeconds,
+        rerunOf: finished.id,
+      },
+      meta,
+    ),
+  )
 
 /** PENDING -> RUNNING on the worker named `workerId`. */
 export const start = (
@@ -229,6 +268,7 @@ export const applyEvent = (job: Job | undefined, event: JobEvent): Job | undefin
         startedAt: null,
         finishedAt: null,
         workerId: null,
+        rerunOf: event.rerunOf,
         version: event.jobVersion,
       })
     case "JobStarted":

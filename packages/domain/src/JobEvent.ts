@@ -27,6 +27,11 @@ const createdPayload = {
   name: JobName,
   durationSeconds: DurationSeconds,
   createdAt: Schema.Date,
+  /**
+   * The finished job this one re-runs, or null. Envelopes written before re-runs existed
+   * lack the field and decode as null.
+   */
+  rerunOf: Schema.optionalWith(Schema.NullOr(JobId), { default: () => null }),
 }
 const startedPayload = { startedAt: Schema.Date, workerId: Schema.String }
 const completedPayload = { finishedAt: Schema.Date }

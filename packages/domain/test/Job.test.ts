@@ -7,6 +7,7 @@ import {
   type JobEvent,
   JobId,
   JobName,
+  JobNotFinished,
   type JobStatus,
   jobStatuses,
 } from "../src/index"
@@ -145,6 +146,72 @@ describe("transition table", () => {
   })
 })
 
+describe("Job.rerun", () => {
+  const rerunId = Schema.decodeSync(JobId)("9d1c7e2a-4b3f-4c8d-8e5a-2f6b0a7c9d13")
+
+  // Written out independently of isTerminal: only a finished job can be run again.
+  const rerunAllowed: Record<JobStatus, boolean> = {
+    PENDING: false,
+    RUNNING: false,
+    COMPLETED: true,
+    CANCELLED: true,
+    FAILED: true,
+  }
+
+  for (const status of jobStatuses) {
+    if (rerunAllowed[status]) {
+      it(`rerun of a ${status} job creates a linked PENDING job`, () => {
+        const original = withStatus(status)
+
+        const { job, event } = Either.getOrThrow(Job.rerun(original, rerunId, meta(9)))
+
+        expect(job.id).toBe(rerunId)
+        expect(job.rerunOf).toBe(original.id)
+        expect(job.name).toBe(original.name)
+        expect(job.durationSeconds).toBe(original.durationSeconds)
+        expect(job.status).toBe("PENDING")
+        expect(job.version).toBe(1)
+        expect(job.createdAt).toEqual(meta(9).occurredAt)
+        expect(job.workerId).toBeNull()
+        expect(event._tag).toBe("JobCreated")
+        expect(event.jobId).toBe(rerunId)
+        expect(event.rerunOf).toBe(original.id)
+      })
+    } else {
+      it(`rerun of a ${status} job fails with JobNotFinished`, () => {
+        const original = withStatus(status)
+
+        const error = Either.flip(Job.rerun(original, rerunId, meta(9))).pipe(Either.getOrThrow)
+
+        expect(error).toEqual(new JobNotFinished({ jobId: original.id, currentStatus: status }))
+        expect(Either.isLeft(Job.decideRerun(original))).toBe(true)
+      })
+    }
+  }
+
+  it("refusal message names the job, its status and the finished statuses", () => {
+    const error = Either.flip(Job.rerun(withStatus("RUNNING"), rerunId, meta(9))).pipe(
+      Either.getOrThrow,
+    )
+    expect(error.message).toBe(
+      "job 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a is RUNNING and cannot be re-run until it is COMPLETED, CANCELLED or FAILED",
+    )
+  })
+
+  it("a directly created job links to no original", () => {
+    const { job, event } = Job.create(
+      {
+        id: rerunId,
+        name: Schema.decodeSync(JobName)("direct"),
+        durationSeconds: Schema.decodeSync(DurationSeconds)(1),
+      },
+      meta(0),
+    )
+    expect(job.rerunOf).toBeNull()
+    expect(event.rerunOf).toBeNull()
+  })
+})
+
 describe("Job.applyEvent", () => {
   const created = Job.create(
     {
@@ -171,6 +238,17 @@ describe("Job.applyEvent", () => {
 
   it("ignores a repeated event", () => {
     expect(Job.applyEvent(started.job, started.event)).toBe(started.job)
+  })
+
+  it("builds a re-run job with its link from JobCreated alone", () => {
+    const rerun = Either.getOrThrow(
+      Job.rerun(
+        completed.job,
+        Schema.decodeSync(JobId)("9d1c7e2a-4b3f-4c8d-8e5a-2f6b0a7c9d13"),
+        meta(3),
+      ),
+    )
+    expect(Job.applyEvent(undefined, rerun.event)).toEqual(rerun.job)
   })
 
   it("cannot build a job from a non-creation event alone", () => {

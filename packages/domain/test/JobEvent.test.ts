@@ -61,7 +61,33 @@ describe("event envelope", () => {
       name: "report",
       durationSeconds: 5,
       createdAt: "2026-01-01T00:00:00.000Z",
+      rerunOf: null,
     })
+  })
+
+  it("carries rerunOf of a re-run job", () => {
+    const rerun = Either.getOrThrow(
+      Job.rerun(
+        completed.job,
+        Schema.decodeSync(JobId)("9d1c7e2a-4b3f-4c8d-8e5a-2f6b0a7c9d13"),
+        meta(5, "api"),
+      ),
+    )
+
+    const wire = JSON.parse(encodeEventJson(rerun.event))
+
+    expect(wire.payload.rerunOf).toBe("3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a")
+    expect(decodeEventJson(JSON.stringify(wire))).toEqual(Either.right(rerun.event))
+  })
+
+  it("decodes a JobCreated without rerunOf as not a re-run", () => {
+    const wire = JSON.parse(encodeEventJson(created.event))
+    delete wire.payload.rerunOf
+
+    const decoded = Either.getOrThrow(decodeEventJson(JSON.stringify(wire)))
+
+    // created.event carries rerunOf: null, so equality shows the missing field became null.
+    expect(decoded).toEqual(created.event)
   })
 
   it.each([

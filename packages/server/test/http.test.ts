@@ -7,12 +7,15 @@ import {
   EventPublisher,
   type EventPublisherShape,
   EventSubscriber,
+  Job,
   type JobEvent,
   JobId,
+  JobRepository,
+  nextEventMeta,
   Producer,
   runJob,
 } from "@jobs/domain"
-import { Effect, Logger, LogLevel, type Stream } from "effect"
+import { Effect, Either, Logger, LogLevel, Option, type Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { awaitReceiving, eventsOf, startConsumer } from "../../adapters/test/support/EventConsumers"
 import { closedPort } from "../../adapters/test/support/Network"
@@ -41,6 +44,8 @@ interface JobJson {
   readonly createdAt: string
   readonly startedAt: string | null
   readonly finishedAt: string | null
+  readonly workerId: string | null
+  readonly rerunOf: string | null
   readonly version: number
 }
 
@@ -90,6 +95,46 @@ const createJob = async (name: string, durationSeconds: number): Promise<JobJson
   return (await response.json()) as JobJson
 }
 
+/**
+ * Runs an effect on the test database as a worker named `worker-test` would, with events
+ * published to an in-memory bus that nobody reads.
+ */
+const asWorker = <A, E>(
+  effect: Effect.Effect<A, E, JobRepository | EventPublisher | Producer>,
+): Promise<A> =>
+  Effect.runPromise(
+    effect.pipe(
+      Effect.provide(PostgresJobRepository.layer),
+      Effect.provide(Postgres.layer({ url: database.redactedUrl })),
+      Effect.provide([InMemoryEventBus.layer, Producer.layer("worker-test")]),
+      Logger.withMinimumLogLevel(LogLevel.Warning),
+    ),
+  )
+
+/** Creates a job of 0 seconds and runs it to COMPLETED. */
+const createCompletedJob = async (name: string): Promise<JobJson> => {
+  const job = await createJob(name, 0)
+  const outcome = await asWorker(runJob(JobId.make(job.id)))
+  expect(outcome).toBe("completed")
+  return job
+}
+
+/** Creates a job and moves it to RUNNING on `worker-test`, which sends no heartbeats. */
+const createRunningJob = async (name: string): Promise<JobJson> => {
+  const job = await createJob(name, 30)
+  await asWorker(
+    Effect.gen(function* () {
+      const repository = yield* JobRepository
+      const pending = Option.getOrThrow(yield* repository.findById(JobId.make(job.id)))
+      const meta = yield* nextEventMeta
+      const start = Either.getOrThrow(Job.start(pending, meta.producer, meta))
+      const stored = yield* repository.update(start.job, "PENDING", start.event)
+      expect(Option.isSome(stored)).toBe(true)
+    }),
+  )
+  return job
+}
+
 /** Runs an effect with the test's own Redis bus on the same channel as the server. */
 const withTestBus = <A, E>(
   use: (bus: {
@@ -124,6 +169,7 @@ describe("creating and reading jobs", () => {
     expect(job.createdAt).toMatch(ISO_UTC)
     expect(job.startedAt).toBeNull()
     expect(job.finishedAt).toBeNull()
+    expect(job.rerunOf).toBeNull()
   })
 
   it("get returns the stored job", async () => {
@@ -501,16 +547,7 @@ describe("cancelling jobs", () => {
   })
 
   it("cancel of a completed job is a 409", async () => {
-    const job = await createJob("finishes at once", 0)
-    const outcome = await Effect.runPromise(
-      runJob(JobId.make(job.id)).pipe(
-        Effect.provide(PostgresJobRepository.layer),
-        Effect.provide(Postgres.layer({ url: database.redactedUrl })),
-        Effect.provide([InMemoryEventBus.layer, Producer.layer("worker-test")]),
-        Logger.withMinimumLogLevel(LogLevel.Warning),
-      ),
-    )
-    expect(outcome).toBe("completed")
+    const job = await createCompletedJob("finishes at once")
 
     const response = await post(`/api/jobs/${job.id}/cancel`)
 
@@ -528,6 +565,114 @@ describe("cancelling jobs", () => {
     const response = await post(`/api/jobs/${crypto.randomUUID()}/cancel`)
 
     expect(response.status).toBe(404)
+  })
+})
+
+describe("re-running jobs", () => {
+  interface EnvelopeJson {
+    readonly event_type: string
+    readonly job_id: string
+    readonly payload: Record<string, unknown>
+  }
+
+  it("rerun of a completed job returns 201 with a new linked job", async () => {
+    const original = await createCompletedJob("nightly report")
+
+    const { response, events } = await Effect.runPromise(
+      withTestBus((bus) =>
+        Effect.gen(function* () {
+          // Nothing else publishes on this channel while the test runs, so the
+          // first event after the probes is the one the re-run produces.
+          const consumer = yield* startConsumer(bus.events, 1)
+          yield* awaitReceiving(bus.publisher, [consumer])
+          const response = yield* Effect.promise(() => post(`/api/jobs/${original.id}/rerun`))
+          const events = yield* eventsOf(consumer)
+          return { response, events }
+        }).pipe(Effect.scoped),
+      ),
+    )
+
+    expect(response.status).toBe(201)
+    const rerun = (await response.json()) as JobJson
+    expect(rerun.id).toMatch(UUID)
+    expect(rerun.id).not.toBe(original.id)
+    expect(rerun.name).toBe("nightly report")
+    expect(rerun.durationSeconds).toBe(0)
+    expect(rerun.status).toBe("PENDING")
+    expect(rerun.version).toBe(1)
+    expect(rerun.rerunOf).toBe(original.id)
+
+    const [event] = events
+    expect(events).toHaveLength(1)
+    expect(event?._tag).toBe("JobCreated")
+    expect(event?.jobId).toBe(rerun.id)
+    expect(event?._tag === "JobCreated" ? event.rerunOf : undefined).toBe(original.id)
+
+    const log = (await (await get(`/api/jobs/${rerun.id}/events`)).json()) as {
+      readonly items: ReadonlyArray<EnvelopeJson>
+    }
+    expect(log.items.map((item) => item.event_type)).toEqual(["JobCreated"])
+    expect(log.items[0]?.payload).toMatchObject({
+      name: "nightly report",
+      durationSeconds: 0,
+      rerunOf: original.id,
+    })
+
+    const unchanged = (await (await get(`/api/jobs/${original.id}`)).json()) as JobJson
+    expect(unchanged.status).toBe("COMPLETED")
+    expect(unchanged.rerunOf).toBeNull()
+  })
+
+  it("rerun of a cancelled job returns 201", async () => {
+    const original = await createJob("cancelled before it ran", 7)
+    expect((await post(`/api/jobs/${original.id}/cancel`)).status).toBe(200)
+
+    const response = await post(`/api/jobs/${original.id}/rerun`)
+
+    expect(response.status).toBe(201)
+    const rerun = (await response.json()) as JobJson
+    expect(rerun.durationSeconds).toBe(7)
+    expect(rerun.rerunOf).toBe(original.id)
+  })
+
+  for (const status of ["PENDING", "RUNNING"] as const) {
+    it(`rerun of a ${status} job is a 409 with a message`, async () => {
+      const job =
+        status === "PENDING"
+          ? await createJob("still waiting", 5)
+          : await createRunningJob("still running")
+
+      const response = await post(`/api/jobs/${job.id}/rerun`)
+
+      expect(response.status).toBe(409)
+      expect(await response.json()).toEqual({
+        _tag: "JobNotFinished",
+        jobId: job.id,
+        currentStatus: status,
+        message: `job ${job.id} is ${status} and cannot be re-run until it is COMPLETED, CANCELLED or FAILED`,
+      })
+    })
+  }
+
+  it("rerun of an unknown job is a 404", async () => {
+    const id = crypto.randomUUID()
+
+    const response = await post(`/api/jobs/${id}/rerun`)
+
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({
+      _tag: "JobNotFound",
+      jobId: id,
+      message: `job ${id} not found`,
+    })
+  })
+
+  it("rerun of an id that is not a UUID is a 400", async () => {
+    const response = await post("/api/jobs/not-a-uuid/rerun")
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toMatch(/^id: must be a UUID/)
   })
 })
 
@@ -589,6 +734,7 @@ describe("documentation, routing and CORS", () => {
       "/api/jobs/{id}",
       "/api/jobs/{id}/cancel",
       "/api/jobs/{id}/events",
+      "/api/jobs/{id}/rerun",
     ])
   })
 

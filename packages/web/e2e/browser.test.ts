@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { fileURLToPath } from "node:url"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -246,6 +247,62 @@ describe("job page in English", () => {
   })
 })
 
+describe("progress bar of a running job", () => {
+  let page: Page
+
+  beforeAll(async () => {
+    const context = await openBrowser("en-US")
+    page = await context.newPage()
+    await page.goto(webOrigin)
+    await page.locator('[data-connection="open"]').waitFor()
+  }, 60_000)
+
+  /** Reads the progress bar's value and its visible "elapsed / total" text. */
+  const readProgress = async (jobName: string) => {
+    const progress = rowOf(page, jobName).locator(".progress")
+    const value = await progress.getByRole("progressbar").getAttribute("aria-valuenow")
+    const text = await progress.textContent()
+    return { value: Number(value), text }
+  }
+
+  it("advances every second while the job runs", async () => {
+    const name = "e2e-progress-20s"
+    await submitJob(page, english, name, 20)
+    await waitForStatus(page, name, "RUNNING")
+    const bar = rowOf(page, name).getByRole("progressbar", { name: `Progress of ${name}` })
+    await bar.waitFor()
+
+    const first = await readProgress(name)
+    // The page's clock ticks once a second and no event arrives while a job runs, so the test
+    // lets 1.5 s pass: the passing time is what it checks, and no signal exists to wait for.
+    await sleep(1_500)
+    const second = await readProgress(name)
+    await page.screenshot({ path: path.join(outputDir, "progress.png"), fullPage: true })
+
+    expect(await bar.getAttribute("aria-valuemin")).toBe("0")
+    expect(await bar.getAttribute("aria-valuemax")).toBe("20")
+    expect(first.value).toBeGreaterThanOrEqual(0)
+    expect(second.value).toBeGreaterThan(first.value)
+    expect(second.value).toBeLessThanOrEqual(20)
+    expect(second.text).toBe(`${second.value} / 20 s`)
+
+    await cancelViaApi(page, name)
+  })
+
+  it("cancel stops the progress bar", async () => {
+    const name = "e2e-progress-cancel"
+    await submitJob(page, english, name, 20)
+    await rowOf(page, name).getByRole("progressbar").waitFor({ timeout: STATUS_TIMEOUT_MS })
+
+    await rowOf(page, name)
+      .getByRole("button", { name: /^Cancel/ })
+      .click()
+
+    await waitForStatus(page, name, "CANCELLED")
+    expect(await rowOf(page, name).getByRole("progressbar").count()).toBe(0)
+  })
+})
+
 describe("cancel refused by the API", () => {
   it("shows the API's 409 message and then the job's real status", async () => {
     const context = await openBrowser("en-US")
@@ -303,6 +360,8 @@ describe("page on a phone-sized screen", () => {
     await rowOf(page, name).waitFor()
     const cancelButton = rowOf(page, name).getByRole("button", { name: new RegExp(`^${cancel}`) })
     await cancelButton.waitFor()
+    // The width checks below then cover the progress bar of the RUNNING job too.
+    await rowOf(page, name).getByRole("progressbar").waitFor({ timeout: STATUS_TIMEOUT_MS })
     await page.screenshot({ path: path.join(outputDir, `${file}.png`), fullPage: true })
 
     // The table scrolls inside its card, so the page itself never scrolls sideways.
@@ -323,6 +382,9 @@ describe("long job name on a wide screen", () => {
     await submitJob(page, japanese, name, 30)
     const cancelButton = rowOf(page, name).getByRole("button", { name: /^キャンセル/ })
     await cancelButton.waitFor()
+    const progress = rowOf(page, name).locator(".progress")
+    await progress.getByRole("progressbar").waitFor({ timeout: STATUS_TIMEOUT_MS })
+    expect(await progress.textContent()).toMatch(/^\d+ \/ 30 秒$/)
 
     expect(await cancelLabelLines(page, name)).toBe(1)
     expect(await pageScrollWidth(page)).toBeLessThanOrEqual(1200)

@@ -49,6 +49,10 @@ export interface Messages {
     /** Introduces the reason of a JobRequeued event, shown while the job is PENDING again. */
     readonly requeuedReason: string
     readonly runningOn: (workerId: string) => string
+    /** Accessible name of a RUNNING job's progress bar. */
+    readonly progressLabel: (jobName: string) => string
+    /** Elapsed and total seconds of a RUNNING job, shown beside its progress bar. */
+    readonly progressValue: (elapsed: number, total: number) => string
   }
 
   /** A short explanation shown next to each status name (the enum value stays visible). */
@@ -101,6 +105,8 @@ const en: Messages = {
     failedReason: "Reason:",
     requeuedReason: "Requeued:",
     runningOn: (workerId) => `Worker: ${workerId}`,
+    progressLabel: (jobName) => `Progress of ${jobName}`,
+    progressValue: (elapsed, total) => `${elapsed} / ${total} s`,
   },
 
   statusLabels: {
@@ -161,6 +167,8 @@ const ja: Messages = {
     failedReason: "理由:",
     requeuedReason: "待機に戻った理由:",
     runningOn: (workerId) => `ワーカー: ${workerId}`,
+    progressLabel: (jobName) => `${jobName} の進捗`,
+    progressValue: (elapsed, total) => `${elapsed} / ${total} 秒`,
   },
 
   statusLabels: {

@@ -1,10 +1,12 @@
 /**
  * The worker's work loop: it listens to the job events and runs each newly
- * created or requeued job in a fiber of its own, so several jobs run at once.
+ * created or requeued job in a fiber of its own, so several jobs run at once, up
+ * to its concurrency. A JobCancelled stops the job's run at once.
  * Because Redis Pub/Sub delivers at most once, it also looks for PENDING jobs in
- * the database at startup and on an interval, so a job whose event it missed
- * still runs. And it fails the RUNNING jobs of workers that died, so no job stays
- * RUNNING forever.
+ * the database at startup, on an interval and whenever a slot frees up after it
+ * turned a job down, so a job whose event it missed or could not take still runs.
+ * And it fails the RUNNING jobs of workers that died, so no job stays RUNNING
+ * forever.
  */
 import {
   type EventPublisher,
@@ -13,6 +15,7 @@ import {
   type Job,
   type JobCursor,
   type JobEvent,
+  type JobId,
   type JobRepository,
   listJobs,
   type Producer,
@@ -39,6 +42,30 @@ export const STALE_CHECK_INTERVAL = Duration.seconds(2)
 
 const SWEEP_PAGE_SIZE = 100
 
+/** The worker's settings that shape its work loop. */
+export interface Options {
+  /** How many jobs the worker runs at once (WORKER_CONCURRENCY). */
+  readonly concurrency: number
+}
+
+const startFromEvent = (
+  runs: JobRuns.JobRuns,
+  jobId: JobId,
+  aboutEvent: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
+) =>
+  Effect.flatMap(runs.start(jobId), (result) => {
+    switch (result) {
+      case "started":
+        return Effect.logDebug("event received, run started").pipe(aboutEvent)
+      case "already running":
+        return Effect.logDebug("event received, job already running here").pipe(aboutEvent)
+      case "full":
+        return Effect.logDebug("event received, every slot taken, job left for later").pipe(
+          aboutEvent,
+        )
+    }
+  })
+
 const handle = (
   runs: JobRuns.JobRuns,
   event: JobEvent,
@@ -49,21 +76,23 @@ const handle = (
   switch (event._tag) {
     case "JobCreated":
     case "JobRequeued":
-      return Effect.logDebug("event received, starting a run").pipe(
-        aboutEvent,
-        Effect.zipRight(runs.start(event.jobId)),
-      )
+      return startFromEvent(runs, event.jobId, aboutEvent)
+    case "JobCancelled":
+      return Effect.flatMap(runs.stop(event), (stopped) =>
+        stopped
+          ? Effect.logDebug("event received, stopping the run")
+          : Effect.logDebug("event ignored"),
+      ).pipe(aboutEvent)
     case "JobStarted":
     case "JobCompleted":
-    case "JobCancelled":
     case "JobFailed":
       return Effect.logDebug("event ignored").pipe(aboutEvent)
   }
 }
 
 /**
- * Starts a run for each JobCreated and JobRequeued of `events` and ignores the
- * other events. Returns when `events` ends; the runs keep going in `runs`.
+ * Starts a run for each JobCreated and JobRequeued of `events`, stops the run of
+ * each JobCancelled and ignores the other events. Returns when `events` ends; the runs keep going in `runs`.
  */
 export const dispatch = (
   events: Stream.Stream<JobEvent>,
@@ -121,9 +150,10 @@ const pendingJobs: Effect.Effect<
 })
 
 /**
- * Starts a run for every job still PENDING in the store, oldest first. A job that
- * another worker, or this one through its event, claims first is skipped by
- * runJob's conditional claim, so a sweep never runs a job twice.
+ * Starts a run for every job still PENDING in the store, oldest first, until
+ * every slot is taken. A job that another worker, or this one through its event,
+ * claims first is skipped by runJob's conditional claim, so a sweep never runs a
+ * job twice.
  *
  * NOTE: the API publishes JobCreated just after its insert commits. A sweep that
  * lands in that gap publishes JobStarted first, so subscribers can see the two out
@@ -141,7 +171,16 @@ export const sweepPending = (
           ),
     ),
     Effect.flatMap((pending) =>
-      Effect.forEach(pending, (job) => runs.start(job.id), { discard: true }),
+      Effect.gen(function* () {
+        for (const [index, job] of pending.entries()) {
+          if ((yield* runs.start(job.id)) === "full") {
+            yield* Effect.logDebug("every slot taken, sweep stops").pipe(
+              Effect.annotateLogs({ leftPending: pending.length - index }),
+            )
+            return
+          }
+        }
+      }),
     ),
   )
 
@@ -168,27 +207,36 @@ const stop = (intake: FiberSet.FiberSet, runs: JobRuns.JobRuns): Effect.Effect<v
 
 /**
  * Dispatches the events of the EventSubscriber (subscribing again whenever its
- * stream ends), sweeps for PENDING jobs every PENDING_SWEEP_INTERVAL and fails abandoned jobs every STALE_CHECK_INTERVAL, each
- * starting at once. When the layer is released, it stops all three and then
- * requeues the jobs still running.
+ * stream ends), sweeps for PENDING jobs every PENDING_SWEEP_INTERVAL and whenever
+ * a slot frees up after a job was turned down, and fails abandoned jobs every
+ * STALE_CHECK_INTERVAL, each starting at once. When the layer is released, it
+ * stops all three and then requeues the jobs still running.
  */
-export const layer: Layer.Layer<never, never, EventSubscriber | JobServices> = Layer.scopedDiscard(
-  Effect.gen(function* () {
-    const { events } = yield* EventSubscriber
-    const runs = yield* JobRuns.make
-    // The loops that start runs or change jobs. Shutdown interrupts them first.
-    const intake = yield* FiberSet.make()
+export const layer = (options: Options): Layer.Layer<never, never, EventSubscriber | JobServices> =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const { events } = yield* EventSubscriber
+      const runs = yield* JobRuns.make(options.concurrency)
+      // The loops that start runs or change jobs. Shutdown interrupts them first.
+      const intake = yield* FiberSet.make()
 
-    yield* FiberSet.run(intake, dispatchForever(events, runs))
-    yield* FiberSet.run(
-      intake,
-      repeatEvery("pending job sweep", sweepPending(runs), PENDING_SWEEP_INTERVAL),
-    )
-    yield* FiberSet.run(
-      intake,
-      repeatEvery("stale job check", failAbandonedJobs, STALE_CHECK_INTERVAL),
-    )
-    yield* Effect.logInfo("worker started")
-    yield* Effect.addFinalizer(() => stop(intake, runs))
-  }),
-)
+      yield* FiberSet.run(intake, dispatchForever(events, runs))
+      yield* FiberSet.run(
+        intake,
+        repeatEvery(
+          "pending job sweep",
+          sweepPending(runs),
+          PENDING_SWEEP_INTERVAL,
+          runs.awaitRoom,
+        ),
+      )
+      yield* FiberSet.run(
+        intake,
+        repeatEvery("stale job check", failAbandonedJobs, STALE_CHECK_INTERVAL),
+      )
+      yield* Effect.logInfo("worker started").pipe(
+        Effect.annotateLogs({ concurrency: options.concurrency }),
+      )
+      yield* Effect.addFinalizer(() => stop(intake, runs))
+    }),
+  )

@@ -1,17 +1,45 @@
 /**
- * The jobs one worker is running, each in a fiber of its own, so several jobs run
- * at once and shutdown can interrupt them all together.
+ * The jobs one worker is running, each in a fiber of its own, keyed by job id.
+ * At most `concurrency` run at once. A cancel interrupts the job's run at once,
+ * and shutdown interrupts them all together.
  */
-import { type EventPublisher, type JobId, JobRepository, type Producer, runJob } from "@jobs/domain"
-import { Cause, Effect, Fiber, FiberSet, Option, Ref, type Scope } from "effect"
+import {
+  type EventPublisher,
+  type JobCancelled,
+  type JobId,
+  JobRepository,
+  type Producer,
+  runJob,
+} from "@jobs/domain"
+import { Cause, Effect, Fiber, FiberMap, Option, Queue, Ref, type Scope } from "effect"
 
 export type JobServices = JobRepository | EventPublisher | Producer
 
+/**
+ * What `start` did: started a run, found a run of that job already going, or
+ * found every slot taken and started nothing.
+ */
+export type StartResult = "started" | "already running" | "full"
+
 export interface JobRuns {
-  /** Starts `runJob` for the job in a new fiber and returns at once. */
-  readonly start: (jobId: JobId) => Effect.Effect<void, never, JobServices>
+  /**
+   * Starts `runJob` for the job in a new fiber and returns at once. Takes a slot
+   * before the run claims the job, so a claimed job never waits for a slot.
+   */
+  readonly start: (jobId: JobId) => Effect.Effect<StartResult, never, JobServices>
+  /**
+   * Interrupts the run of the cancelled job, if this worker runs it, without
+   * waiting for it to end. The run does not requeue the job (it is CANCELLED
+   * already) and logs who cancelled it. Returns whether there was such a run.
+   */
+  readonly stop: (cancelled: JobCancelled) => Effect.Effect<boolean>
   /** The number of runs still going. */
   readonly size: Effect.Effect<number>
+  /**
+   * Waits until a slot frees up after `start` found every slot taken, so the
+   * worker can look for the jobs it left PENDING.
+   */
+  readonly awaitRoom: Effect.Effect<void>
   /** Waits until every run has ended. */
   readonly awaitEmpty: Effect.Effect<void>
   /**
@@ -42,35 +70,108 @@ const countingRequeues = (requeued: Ref.Ref<number>) =>
   }))
 
 /**
- * Creates the set of runs. Closing the scope interrupts the runs still going, as
- * `interruptAll` does.
+ * Creates the set of runs with `concurrency` slots. Closing the scope interrupts
+ * the runs still going, as `interruptAll` does.
  */
-export const make: Effect.Effect<JobRuns, never, Scope.Scope> = Effect.gen(function* () {
-  const fibers = yield* FiberSet.make<void>()
-  const requeued = yield* Ref.make(0)
+export const make = (concurrency: number): Effect.Effect<JobRuns, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const fibers = yield* FiberMap.make<JobId, void, never>()
+    const requeued = yield* Ref.make(0)
+    // The jobs holding a slot. A job takes its slot before its fiber starts and
+    // gives it back when the fiber ends, however it ends.
+    const slots = new Set<JobId>()
+    // The cancel events of the runs being stopped, read by their finalizers.
+    const cancels = new Map<JobId, JobCancelled>()
+    // Set when `start` turned a job down for lack of a slot, cleared by the next
+    // run that ends, which then wakes `awaitRoom`.
+    let turnedDown = false
+    const room = yield* Queue.sliding<void>(1)
 
-  // A failed run is logged with its job id and goes no further, so one broken job
-  // never stops the worker.
-  const runToEnd = (jobId: JobId) =>
-    runJob(jobId).pipe(
-      Effect.tap((outcome) =>
-        Effect.logDebug("job run finished").pipe(Effect.annotateLogs({ outcome })),
-      ),
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("job run failed", cause),
-      ),
-      countingRequeues(requeued),
-      Effect.annotateLogs({ jobId }),
-    )
+    const release = (jobId: JobId) => {
+      slots.delete(jobId)
+      cancels.delete(jobId)
+      if (turnedDown) {
+        turnedDown = false
+        room.unsafeOffer(undefined)
+      }
+    }
 
-  return {
-    start: (jobId) => FiberSet.run(fibers, runToEnd(jobId)).pipe(Effect.asVoid),
-    size: FiberSet.size(fibers),
-    awaitEmpty: FiberSet.awaitEmpty(fibers),
-    // FiberSet.clear interrupts one fiber after the other, and each requeue can take
-    // up to two seconds, so the runs are interrupted together instead.
-    interruptAll: Effect.suspend(() => Fiber.interruptAll(Array.from(fibers))).pipe(
-      Effect.zipRight(Ref.get(requeued)),
-    ),
-  }
-})
+    const logCancelled = (jobId: JobId) =>
+      Effect.suspend(() => {
+        const cancelled = cancels.get(jobId)
+        return cancelled === undefined
+          ? Effect.void
+          : Effect.logInfo("job cancelled, run stopped").pipe(
+              Effect.annotateLogs({
+                cancelledBy: cancelled.producer,
+                cancelledAt: cancelled.occurredAt.toISOString(),
+              }),
+            )
+      })
+
+    // A failed run is logged with its job id and goes no further, so one broken job
+    // never stops the worker.
+    const runToEnd = (jobId: JobId) =>
+      runJob(jobId).pipe(
+        Effect.tap((outcome) =>
+          Effect.logDebug("job run finished").pipe(Effect.annotateLogs({ outcome })),
+        ),
+        Effect.onInterrupt(() => logCancelled(jobId)),
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("job run failed", cause),
+        ),
+        countingRequeues(requeued),
+        Effect.annotateLogs({ jobId }),
+      )
+
+    const reserve = (jobId: JobId) =>
+      Effect.sync((): StartResult => {
+        if (slots.has(jobId)) {
+          return "already running"
+        }
+        if (slots.size >= concurrency) {
+          turnedDown = true
+          return "full"
+        }
+        slots.add(jobId)
+        return "started"
+      })
+
+    const start = (jobId: JobId) =>
+      Effect.uninterruptible(
+        Effect.flatMap(reserve(jobId), (result) =>
+          result !== "started"
+            ? Effect.succeed(result)
+            : FiberMap.run(fibers, jobId, runToEnd(jobId)).pipe(
+                // The observer runs however the fiber ends, even when it is
+                // interrupted before its first step.
+                Effect.tap((fiber) => Effect.sync(() => fiber.addObserver(() => release(jobId)))),
+                Effect.onInterrupt(() => Effect.sync(() => release(jobId))),
+                Effect.as(result),
+              ),
+        ),
+      )
+
+    const stop = (cancelled: JobCancelled) =>
+      Effect.flatMap(FiberMap.get(fibers, cancelled.jobId), (fiber) =>
+        Effect.sync(() => {
+          // A run that ended meanwhile has given its slot back; it needs no note.
+          if (slots.has(cancelled.jobId)) {
+            cancels.set(cancelled.jobId, cancelled)
+          }
+        }).pipe(Effect.zipRight(Fiber.interruptFork(fiber)), Effect.as(true)),
+      ).pipe(Effect.catchTag("NoSuchElementException", () => Effect.succeed(false)))
+
+    return {
+      start,
+      stop,
+      size: FiberMap.size(fibers),
+      awaitRoom: Queue.take(room),
+      awaitEmpty: FiberMap.awaitEmpty(fibers),
+      // FiberMap.clear interrupts one fiber after the other, and each requeue can take
+      // up to two seconds, so the runs are interrupted together instead.
+      interruptAll: Effect.suspend(() =>
+        Fiber.interruptAll(Array.from(fibers, ([, fiber]) => fiber)),
+      ).pipe(Effect.zipRight(Ref.get(requeued))),
+    }
+  })

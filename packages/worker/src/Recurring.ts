@@ -13,12 +13,14 @@ const describeCause = (cause: Cause.Cause<unknown>): string => {
  * Runs `pass` now and then `interval` after each pass ends, until interrupted. A
  * failed pass never stops the loop. During an outage every pass fails, so only the
  * first failure of the outage is a warning and the next ones are debug lines. The
- * first pass that succeeds again logs how many passes failed.
+ * first pass that succeeds again logs how many passes failed. When `wake` is given,
+ * the next pass also starts as soon as `wake` completes, before `interval` is up.
  */
 export const repeatEvery = <E, R>(
   task: string,
   pass: Effect.Effect<void, E, R>,
   interval: Duration.DurationInput,
+  wake?: Effect.Effect<void>,
 ): Effect.Effect<never, never, R> =>
   Effect.gen(function* () {
     const failedPasses = yield* Ref.make(0)
@@ -48,5 +50,7 @@ export const repeatEvery = <E, R>(
         onSuccess: () => onSuccess,
       }),
     )
-    return yield* once.pipe(Effect.zipRight(Effect.sleep(interval)), Effect.forever)
+    const pause =
+      wake === undefined ? Effect.sleep(interval) : Effect.race(Effect.sleep(interval), wake)
+    return yield* once.pipe(Effect.zipRight(pause), Effect.forever)
   })

@@ -1,5 +1,6 @@
 /**
- * Settings of the worker: those of every process plus WORKER_ID.
+ * Settings of the worker: those of every process plus WORKER_ID and
+ * WORKER_CONCURRENCY.
  */
 
 import { hostname } from "node:os"
@@ -22,11 +23,35 @@ export const workerId: Config.Config<string> = AppConfig.optionalVariable("WORKE
       ),
 ).pipe(Config.map(Option.getOrElse(() => `${hostname()}-${process.pid}`)))
 
+export const MAX_CONCURRENCY = 1000
+
+const wholeNumberPattern = /^[0-9]+$/
+
+/**
+ * How many jobs one worker runs at once. A worker with every slot taken claims
+ * nothing and leaves new jobs to other workers, or to its own next sweep.
+ */
+export const concurrency: Config.Config<number> = AppConfig.variable("WORKER_CONCURRENCY", {
+  default: "4",
+  parse: (raw) => {
+    const expected = `a whole number from 1 to ${MAX_CONCURRENCY}`
+    if (!wholeNumberPattern.test(raw)) {
+      return AppConfig.invalid("is not a whole number", expected)
+    }
+    const value = Number(raw)
+    return value >= 1 && value <= MAX_CONCURRENCY
+      ? Either.right(value)
+      : AppConfig.invalid("is out of range", expected)
+  },
+})
+
 export interface WorkerConfig extends AppConfig.CommonConfig {
   readonly workerId: string
+  readonly concurrency: number
 }
 
 export const WorkerConfig: Config.Config<WorkerConfig> = Config.all({
   common: AppConfig.common,
   workerId,
-}).pipe(Config.map(({ common, workerId }) => ({ ...common, workerId })))
+  concurrency,
+}).pipe(Config.map(({ common, workerId, concurrency }) => ({ ...common, workerId, concurrency })))

@@ -9,7 +9,7 @@ import * as JobRunner from "./JobRunner"
 import { WorkerConfig } from "./WorkerConfig"
 
 const workerLayer = (config: WorkerConfig) =>
-  JobRunner.layer.pipe(
+  JobRunner.layer({ concurrency: config.concurrency }).pipe(
     Layer.provide(PostgresJobRepository.layer),
     Layer.provide([
       Postgres.layerMigrated({ url: config.databaseUrl }),

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemoryEventBus, InMemoryJobRepository } from "@jobs/adapters"
 import {
+  cancelJob,
   DurationSeconds,
   EventPublisher,
   EventSubscriber,
@@ -63,6 +64,9 @@ const recordingBus = Layer.effectContext(
   }),
 ).pipe(Layer.provide(InMemoryEventBus.layer))
 
+/** More slots than any test here has jobs, so the limit plays no part. */
+const MANY_SLOTS = 1000
+
 const TestLayer = Layer.mergeAll(
   InMemoryJobRepository.layer,
   recordingBus,
@@ -78,15 +82,18 @@ const meta = (producer: string, occurredAt = new Date(0)): Job.EventMeta => ({
 const applied = <A>(result: Either.Either<A, InvalidJobTransition>): A =>
   Either.getOrThrowWith(result, (error) => new Error(error.message))
 
-/** A PENDING job of `durationSeconds` with its JobCreated event; stores nothing. */
-const newJob = (name: string, durationSeconds: number) =>
+/**
+ * A PENDING job of `durationSeconds` with its JobCreated event; stores nothing.
+ * `createdAt` orders the jobs in a sweep, oldest first.
+ */
+const newJob = (name: string, durationSeconds: number, createdAt = new Date(0)) =>
   Job.create(
     {
       id: JobId.make(randomUUID()),
       name: JobName.make(name),
       durationSeconds: DurationSeconds.make(durationSeconds),
     },
-    meta("api"),
+    meta("api", createdAt),
   )
 
 const insert = (created: Job.Transition<JobCreated>) =>
@@ -138,8 +145,29 @@ const makeLogCollector = Effect.gen(function* () {
   return { entries: Ref.get(entries), layer }
 })
 
+/**
+ * Checks `condition` again after each yield to the other fibers until it holds,
+ * at most `MAX_YIELDS` times. Time does not pass on the test clock meanwhile.
+ */
+const MAX_YIELDS = 10_000
+const settled = <R>(condition: Effect.Effect<boolean, unknown, R>) =>
+  Effect.yieldNow().pipe(
+    Effect.zipRight(condition),
+    Effect.repeat({ until: (holds) => holds, times: MAX_YIELDS }),
+  )
+
+/** Cancels the job as the API does, and returns the JobCancelled it published. */
+const cancelAsApi = (job: Job.Job) =>
+  cancelJob(job.id).pipe(
+    Effect.provide(Producer.layer("api")),
+    Effect.zipRight(published),
+    Effect.map((events) => events.find((event) => event._tag === "JobCancelled")),
+    Effect.map(Option.fromNullable),
+    Effect.map(Option.getOrThrow),
+  )
+
 const runnerFor = (workerId: string) =>
-  JobRunner.layer.pipe(Layer.provide(Producer.layer(workerId)))
+  JobRunner.layer({ concurrency: MANY_SLOTS }).pipe(Layer.provide(Producer.layer(workerId)))
 
 describe("JobRunner.dispatch", () => {
   it.scoped("created jobs run at the same time and complete", () =>
@@ -148,7 +176,7 @@ describe("JobRunner.dispatch", () => {
       const second = newJob("second", 3)
       yield* insert(first)
       yield* insert(second)
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       yield* JobRunner.dispatch(Stream.make(first.event, second.event), runs)
       expect(yield* runs.size).toBe(2)
@@ -169,7 +197,7 @@ describe("JobRunner.dispatch", () => {
       const requeue = applied(Job.release(running, "test requeue", meta("worker-gone")))
       const repository = yield* JobRepository
       yield* repository.update(requeue.job, "RUNNING", requeue.event)
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       yield* JobRunner.dispatch(Stream.make(requeue.event), runs)
       yield* TestClock.adjust("1 second")
@@ -192,7 +220,7 @@ describe("JobRunner.dispatch", () => {
         applied(Job.fail(start.job, "test failure", meta("worker-other"))).event,
         applied(Job.cancel(created.job, meta("api"))).event,
       ]
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       yield* JobRunner.dispatch(Stream.fromIterable(others), runs)
 
@@ -206,7 +234,7 @@ describe("JobRunner.dispatch", () => {
       const logs = yield* makeLogCollector
       const created = newJob("logged", 1)
       yield* insert(created)
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       yield* JobRunner.dispatch(Stream.make(created.event), runs).pipe(
         Effect.annotateLogs({ workerId: "test" }),
@@ -216,7 +244,7 @@ describe("JobRunner.dispatch", () => {
       yield* runs.awaitEmpty
 
       const entries = yield* logs.entries
-      const received = entries.find((entry) => entry.message === "event received, starting a run")
+      const received = entries.find((entry) => entry.message === "event received, run started")
       const completed = entries.find((entry) => entry.message === "job completed")
       expect(received?.annotations).toMatchObject({
         eventType: "JobCreated",
@@ -245,7 +273,7 @@ describe("JobRunner.dispatch", () => {
       const logs = yield* makeLogCollector
       yield* insert(broken)
       yield* insert(healthy)
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       yield* JobRunner.dispatch(Stream.make(broken.event, healthy.event), runs).pipe(
         Effect.provide(logs.layer),
@@ -274,7 +302,7 @@ describe("JobRunner.sweepPending", () => {
       // More than one page of the sweep's listing, none of them announced by an event.
       const missed = Array.from({ length: 130 }, (_, index) => newJob(`missed ${index}`, 1))
       yield* Effect.forEach(missed, insert, { discard: true })
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       yield* JobRunner.sweepPending(runs)
       yield* TestClock.adjust("1 second")
@@ -295,7 +323,7 @@ describe("JobRunner.sweepPending", () => {
     )
 
     return Effect.gen(function* () {
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
 
       const error = yield* Effect.flip(JobRunner.sweepPending(runs))
 
@@ -427,6 +455,152 @@ describe("JobRunner.layer", () => {
         ["JobStarted", "worker-second"],
         ["JobCompleted", "worker-second"],
       ])
+    }).pipe(Effect.provide(TestLayer)),
+  )
+})
+
+describe("cancel of a running job", () => {
+  it.scoped("JobCancelled stops the run at once", () =>
+    Effect.gen(function* () {
+      const logs = yield* makeLogCollector
+      const created = newJob("cancelled by event", 30)
+      yield* insert(created)
+      const runs = yield* JobRuns.make(MANY_SLOTS)
+      const inWorker = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        effect.pipe(Effect.annotateLogs({ workerId: "test" }), Effect.provide(logs.layer))
+      yield* inWorker(JobRunner.dispatch(Stream.make(created.event), runs))
+      expect(yield* settled(Effect.map(statusOf(created.job), (s) => s === "RUNNING"))).toBe(true)
+
+      const cancelled = yield* cancelAsApi(created.job)
+      yield* inWorker(JobRunner.dispatch(Stream.make(cancelled), runs))
+
+      // The clock has not moved, so no heartbeat can have noticed the cancel.
+      expect(yield* settled(Effect.map(runs.size, (size) => size === 0))).toBe(true)
+      expect((yield* eventLog(created.job)).map((event) => event._tag)).toEqual([
+        "JobCreated",
+        "JobStarted",
+        "JobCancelled",
+      ])
+      const entries = yield* logs.entries
+      const stopped = entries.filter((entry) => entry.message === "job cancelled, run stopped")
+      expect(stopped.map((entry) => [entry.level, entry.annotations])).toEqual([
+        [
+          "INFO",
+          {
+            jobId: created.job.id,
+            workerId: "test",
+            cancelledBy: "api",
+            cancelledAt: cancelled.occurredAt.toISOString(),
+          },
+        ],
+      ])
+      expect(entries.map((entry) => entry.message)).not.toContain("job requeued")
+
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* statusOf(created.job)).toBe("CANCELLED")
+      expect(yield* eventLog(created.job)).toHaveLength(3)
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("heartbeat stops run when event lost", () =>
+    Effect.gen(function* () {
+      const logs = yield* makeLogCollector
+      const created = newJob("cancel event lost", 30)
+      yield* insert(created)
+      const runs = yield* JobRuns.make(MANY_SLOTS)
+      yield* JobRunner.dispatch(Stream.make(created.event), runs).pipe(Effect.provide(logs.layer))
+      yield* TestClock.adjust("200 millis")
+
+      yield* cancelAsApi(created.job)
+      expect(yield* runs.size).toBe(1)
+      yield* TestClock.adjust("800 millis")
+
+      expect(yield* settled(Effect.map(runs.size, (size) => size === 0))).toBe(true)
+      const messages = (yield* logs.entries).map((entry) => entry.message)
+      expect(messages).toContain("job no longer running on this worker, stopping")
+      expect(messages).not.toContain("job cancelled, run stopped")
+      expect((yield* eventLog(created.job)).map((event) => event._tag)).toEqual([
+        "JobCreated",
+        "JobStarted",
+        "JobCancelled",
+      ])
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("cancel of another job stops nothing", () =>
+    Effect.gen(function* () {
+      const running = newJob("keeps running", 2)
+      const other = newJob("cancelled elsewhere", 2)
+      yield* insert(running)
+      yield* insert(other)
+      const runs = yield* JobRuns.make(MANY_SLOTS)
+      yield* JobRunner.dispatch(Stream.make(running.event), runs)
+
+      const cancelled = yield* cancelAsApi(other.job)
+      yield* JobRunner.dispatch(Stream.make(cancelled), runs)
+      yield* TestClock.adjust("2 seconds")
+      yield* runs.awaitEmpty
+
+      expect(yield* statusOf(running.job)).toBe("COMPLETED")
+    }).pipe(Effect.provide(TestLayer)),
+  )
+})
+
+describe("concurrency limit", () => {
+  it.scoped("start when full or already running", () =>
+    Effect.gen(function* () {
+      const jobs = Array.from({ length: 3 }, (_, index) => newJob(`slot ${index}`, 1))
+      yield* Effect.forEach(jobs, insert, { discard: true })
+      const runs = yield* JobRuns.make(2)
+
+      const results = yield* Effect.forEach(jobs, (created) => runs.start(created.job.id))
+      const again = yield* runs.start(jobs[0]!.job.id)
+
+      expect(results).toEqual(["started", "started", "full"])
+      expect(again).toBe("already running")
+      yield* TestClock.adjust("1 second")
+      yield* runs.awaitEmpty
+      expect(yield* statusOf(jobs[2]!.job)).toBe("PENDING")
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
+  it.scoped("fifth job waits for a slot", () =>
+    Effect.gen(function* () {
+      // Created one millisecond apart, so the sweep takes them in this order.
+      const durations = [1, 3, 3, 3, 2]
+      const jobs = durations.map((seconds, index) =>
+        newJob(`limited ${index + 1}`, seconds, new Date(index)),
+      )
+      yield* Effect.forEach(jobs, insert, { discard: true })
+      const fifth = jobs[4]!.job
+      const runningCount = Effect.map(
+        Effect.forEach(jobs, (created) => statusOf(created.job)),
+        (statuses) => statuses.filter((status) => status === "RUNNING").length,
+      )
+
+      // The startup sweep takes the four oldest and turns the fifth down.
+      yield* Layer.build(
+        JobRunner.layer({ concurrency: 4 }).pipe(Layer.provide(Producer.layer("worker-test"))),
+      )
+      expect(yield* settled(Effect.map(runningCount, (count) => count === 4))).toBe(true)
+      expect(yield* statusOf(fifth)).toBe("PENDING")
+
+      yield* TestClock.adjust("999 millis")
+      expect(yield* runningCount).toBe(4)
+      expect(yield* statusOf(fifth)).toBe("PENDING")
+
+      // The first job ends at 1 s and its free slot goes to the fifth at once, long
+      // before the next periodic sweep at 5 s.
+      yield* TestClock.adjust("1 millis")
+      expect(yield* settled(Effect.map(statusOf(fifth), (s) => s === "RUNNING"))).toBe(true)
+      expect(yield* statusOf(jobs[0]!.job)).toBe("COMPLETED")
+      expect(yield* runningCount).toBe(4)
+      expect((yield* findJob(fifth)).startedAt?.getTime()).toBe(1_000)
+
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* settled(Effect.map(runningCount, (count) => count === 0))).toBe(true)
+      const statuses = yield* Effect.forEach(jobs, (created) => statusOf(created.job))
+      expect(statuses).toEqual(Array.from({ length: 5 }, () => "COMPLETED"))
     }).pipe(Effect.provide(TestLayer)),
   )
 })

@@ -21,6 +21,9 @@ import { Deferred, Effect, Layer, Option, Ref, Stream, TestClock } from "effect"
 import * as JobRunner from "../src/JobRunner"
 import * as JobRuns from "../src/JobRuns"
 
+/** More slots than any test here has jobs, so the limit plays no part. */
+const MANY_SLOTS = 1000
+
 const TestLayer = Layer.mergeAll(
   InMemoryJobRepository.layer,
   InMemoryEventBus.layer,
@@ -79,7 +82,7 @@ describe("JobRunner.dispatchForever", () => {
     Effect.gen(function* () {
       const publisher = yield* EventPublisher
       const { stream, subscriptions, reportGap } = yield* gappedEvents
-      const runs = yield* JobRuns.make
+      const runs = yield* JobRuns.make(MANY_SLOTS)
       yield* Effect.forkScoped(JobRunner.dispatchForever(stream, runs))
       expect(yield* settled(Effect.map(subscriptions, (count) => count === 1))).toBe(true)
 

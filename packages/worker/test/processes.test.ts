@@ -195,9 +195,14 @@ describe("server and worker processes", () => {
       job_version: 3,
     })
 
-    // The worker notices at its next status check (at most a second later) and
-    // logs it. No event about the job may follow, even two seconds after that.
-    await worker!.waitForLine(new RegExp(`job no longer running.*jobId=${job.id}`))
+    // The worker stops the run when the JobCancelled reaches it and logs who
+    // cancelled the job. No event about the job may follow, even two seconds later.
+    const stopped = await worker!.waitForLine(
+      new RegExp(`message="job cancelled, run stopped".*jobId=${job.id}`),
+    )
+    expect(stopped).toMatch(/cancelledBy=api/)
+    expect(stopped).toMatch(/cancelledAt=\d{4}-\d\d-\d\dT/)
+    expect(worker!.output()).not.toMatch(new RegExp(`job requeued.*jobId=${job.id}`))
     const later = await nextEventOf(job.id, 2_000).then(
       (envelope) => envelope.event_type,
       () => "no event",

@@ -144,6 +144,22 @@ describe("runJob", () => {
     }).pipe(Effect.provide(testLayer)),
   )
 
+  it.effect("interrupt after a cancel does not requeue", () =>
+    Effect.gen(function* () {
+      const job = yield* newJob(10)
+      const fiber = yield* Effect.fork(runJob(job.id))
+      yield* TestClock.adjust("1500 millis")
+      yield* cancelJob(job.id)
+
+      yield* Fiber.interrupt(fiber)
+
+      const cancelled = yield* getJob(job.id)
+      expect(cancelled.status).toBe("CANCELLED")
+      expect(cancelled.version).toBe(3)
+      expect(yield* eventTypes).toEqual(["JobCreated", "JobStarted", "JobCancelled"])
+    }).pipe(Effect.provide(testLayer)),
+  )
+
   it.effect("stops when another process fails the job", () =>
     Effect.gen(function* () {
       const job = yield* newJob(30)

@@ -97,8 +97,17 @@ const addEventLogAndHeartbeats = Effect.gen(function* () {
   `
 })
 
+const addRerunOf = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  // rerun_of: the finished job that this job re-runs, NULL for a job created directly.
+  // Existing jobs get NULL. Jobs are never deleted, so the reference needs no ON DELETE rule.
+  yield* sql`ALTER TABLE jobs ADD COLUMN rerun_of uuid REFERENCES jobs (id)`
+})
+
 /** Every migration by `<id>_<name>`, the form PgMigrator.fromRecord reads. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_create_jobs": createJobs,
   "0002_add_event_log_and_heartbeats": addEventLogAndHeartbeats,
+  "0003_add_rerun_of": addRerunOf,
 }

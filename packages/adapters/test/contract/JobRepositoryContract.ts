@@ -22,6 +22,7 @@ import {
   type PendingJobOptions,
   pendingJob,
   released,
+  rerunCreated,
   started,
   TEST_WORKER,
 } from "../support/JobFixtures"
@@ -130,6 +131,27 @@ export const jobRepositoryContract = (
           expect(foundCompleted.startedAt?.getTime()).toBe(completedJob.startedAt?.getTime())
           expect(foundCompleted.finishedAt?.getTime()).toBe(completedJob.finishedAt?.getTime())
           expect(foundCompleted.workerId).toBe(TEST_WORKER)
+        }),
+      )
+
+      test(
+        "rerunOf round-trips through insert, findById, list and the event log",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const original = yield* storeCompleted()
+          const rerun = rerunCreated(original)
+
+          yield* repository.insert(rerun.job, rerun.event)
+
+          const found = Option.getOrThrow(yield* repository.findById(rerun.job.id))
+          const listed = (yield* repository.list({ limit: 10 })).items
+          const [loggedEvent] = yield* repository.listEvents(rerun.job.id)
+          expect(found).toEqual(rerun.job)
+          expect(found.rerunOf).toBe(original.id)
+          expect(listed.find((job) => job.id === rerun.job.id)?.rerunOf).toBe(original.id)
+          expect(listed.find((job) => job.id === original.id)?.rerunOf).toBeNull()
+          expect(rerun.event.rerunOf).toBe(original.id)
+          expect(loggedEvent).toEqual(rerun.event)
         }),
       )
 

@@ -43,6 +43,17 @@ export const created = (options: PendingJobOptions = {}): Job.Transition<JobCrea
     metaAt(options.createdAt ?? new Date()),
   )
 
+/** Creates a re-run of the finished job `original`, one second after `original` finished. */
+export const rerunCreated = (original: Job.Job): Job.Transition<JobCreated> =>
+  Either.getOrThrowWith(
+    Job.rerun(
+      original,
+      newJobId(),
+      metaAt(secondsAfter(original.finishedAt ?? original.createdAt, 1)),
+    ),
+    (error) => new Error(error.message),
+  )
+
 /** A PENDING job. */
 export const pendingJob = (options: PendingJobOptions = {}): Job.Job => created(options).job
 

@@ -3,7 +3,12 @@
  * decide, stores the result, then publishes the event after the write.
  */
 import { Effect, Either, Option } from "effect"
-import { type InvalidJobTransition, JobNotFound, type RepositoryError } from "../Errors"
+import {
+  type InvalidJobTransition,
+  type JobNotFinished,
+  JobNotFound,
+  type RepositoryError,
+} from "../Errors"
 import * as Job from "../Job"
 import type { JobEvent } from "../JobEvent"
 import type { DurationSeconds, JobId, JobName } from "../JobValues"
@@ -106,5 +111,39 @@ export const cancelJob = Effect.fn("cancelJob")(function* (id: JobId) {
 ) => Effect.Effect<
   Job.Job,
   JobNotFound | InvalidJobTransition | RepositoryError,
+  JobRepository | EventPublisher | Producer
+>
+
+/**
+ * Creates a new PENDING job with the name and duration of a COMPLETED, CANCELLED or
+ * FAILED job, linked to it by `rerunOf`, then publishes its JobCreated. Fails with
+ * JobNotFound for an unknown id and JobNotFinished while the job is PENDING or RUNNING.
+ * No other process changes a finished job, so the decision made on the read still holds
+ * when the new job is stored.
+ */
+export const rerunJob = Effect.fn("rerunJob")(function* (id: JobId) {
+  const repository = yield* JobRepository
+  const original = yield* getJob(id)
+  const newId = (yield* randomUuid) as JobId
+  const meta = yield* nextEventMeta
+
+  const decision = Job.rerun(original, newId, meta)
+  if (Either.isLeft(decision)) {
+    return yield* Effect.fail(decision.left)
+  }
+  const { job, event } = decision.right
+
+  yield* repository.insert(job, event)
+
+  yield* publishStoredEvent(event)
+  yield* Effect.logInfo("job re-run created").pipe(
+    Effect.annotateLogs({ jobId: job.id, rerunOf: original.id }),
+  )
+  return job
+}) satisfies (
+  id: JobId,
+) => Effect.Effect<
+  Job.Job,
+  JobNotFound | JobNotFinished | RepositoryError,
   JobRepository | EventPublisher | Producer
 >

@@ -1,7 +1,8 @@
 /**
  * The worker's use case: claim a PENDING job, sleep its duration while sending a
- * heartbeat every second, then complete it. The heartbeat also tells the worker
- * when the job was cancelled (or taken away), so it stops at once.
+ * heartbeat every second, then complete it. The worker interrupts a run as soon
+ * as it receives the job's JobCancelled. The heartbeat also finds out that the
+ * job was cancelled (or taken away), so a lost event still stops it within a second.
  */
 import { Clock, Duration, Effect, Either, Option, Schedule } from "effect"
 import type { RepositoryError } from "../Errors"
@@ -109,7 +110,8 @@ const finish = Effect.fn("completeJob")(function* (running: Job.Job) {
 /**
  * Puts a job this worker was running back to PENDING with a JobRequeued event,
  * so that another worker runs it. Used when the run is interrupted (shutdown).
- * Gives up after REQUEUE_TIMEOUT; the stale-job check then fails the job instead.
+ * The update is conditional on RUNNING, so a job that was cancelled, failed or
+ * requeued meanwhile keeps its status. This then writes nothing and returns false.
  */
 export const requeueJob = Effect.fn("requeueJob")(function* (running: Job.Job, reason: string) {
   const repository = yield* JobRepository
@@ -129,8 +131,19 @@ export const requeueJob = Effect.fn("requeueJob")(function* (running: Job.Job, r
   return true
 })
 
+/**
+ * The interruption handler of a run. An interrupt because the worker stops
+ * requeues the job. An interrupt because the job was cancelled finds the job no
+ * longer RUNNING and leaves it as it is. Gives up after REQUEUE_TIMEOUT, and the
+ * stale-job check then fails the job instead.
+ */
 const requeueOnInterrupt = (running: Job.Job) =>
   requeueJob(running, "worker stopped before the job finished").pipe(
+    Effect.tap((requeued) =>
+      requeued
+        ? Effect.void
+        : Effect.logDebug("run interrupted, job no longer running here, not requeued"),
+    ),
     Effect.timeout(REQUEUE_TIMEOUT),
     Effect.catchAll((error) =>
       Effect.logWarning("job requeue failed, it stays RUNNING until its heartbeat expires").pipe(
@@ -159,7 +172,8 @@ const sleepWithHeartbeats = (running: Job.Job) =>
  * Runs one job: claim, sleep `durationSeconds` sending a heartbeat every second,
  * complete. Stops without completing as soon as a heartbeat finds the job no
  * longer RUNNING on this worker (cancelled, failed or requeued). When the run is
- * interrupted, the job goes back to PENDING for another worker. Only the sleep
+ * interrupted, the job goes back to PENDING for another worker, unless it is no
+ * longer RUNNING (a cancel interrupts the run too). Only the sleep
  * can be interrupted: the claim and the completion always finish, so an
  * interruption never leaves a claimed job without its requeue.
  */

@@ -13,6 +13,7 @@ import {
   JobsApi,
   listJobs,
   RepositoryError,
+  rerunJob,
   ServiceUnavailable,
 } from "@jobs/domain"
 import { Duration, Effect, Option } from "effect"
@@ -77,5 +78,6 @@ export const layer = HttpApiBuilder.group(JobsApi, "jobs", (handlers) =>
     .handle("getJobEvents", ({ path }) =>
       callStore(getJobEvents(path.id)).pipe(Effect.map((items) => ({ items }))),
     )
-    .handle("cancelJob", ({ path }) => callStore(cancelJob(path.id))),
+    .handle("cancelJob", ({ path }) => callStore(cancelJob(path.id)))
+    .handle("rerunJob", ({ path }) => callStore(rerunJob(path.id))),
 )

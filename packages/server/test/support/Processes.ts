@@ -58,6 +58,7 @@ export const startProcess = (
     "PORT",
     "HOST",
     "SSE_MAX_CLIENTS",
+    "WORKER_CONCURRENCY",
     "LOG_LEVEL",
     "LOG_FORMAT",
     "EVENTS_CHANNEL",

@@ -3,8 +3,10 @@ import { Effect, Either } from "effect"
 import { useId, useMemo, useState } from "react"
 import { useApiCall } from "../api/ApiRuntimeContext"
 import { JobsClient } from "../api/JobsClient"
+import { useNow } from "../hooks/useNow"
 import { useI18n } from "../i18n"
 import { type ReasonMap, reasonFor } from "../state/jobList"
+import { JobProgress } from "./JobProgress"
 import { JobStatusBadge } from "./JobStatusBadge"
 
 export interface JobListProps {
@@ -23,6 +25,9 @@ interface CancelFailure {
   readonly jobName: string
   readonly message: string
 }
+
+// The progress bars of RUNNING jobs move in whole seconds, so one tick a second is enough.
+const PROGRESS_TICK_MS = 1_000
 
 // The transition table decides which jobs get a Cancel button (PENDING and RUNNING today).
 const canCancel = (job: Job.Job): boolean => Job.allowedCommands(job.status).includes("cancel")
@@ -44,6 +49,10 @@ export const JobList = ({
 
   const [cancelling, setCancelling] = useState<ReadonlySet<JobId>>(new Set())
   const [cancelFailure, setCancelFailure] = useState<CancelFailure | null>(null)
+
+  // One clock for the whole list, running only while some job is RUNNING.
+  const anyRunning = jobs.some((job) => job.status === "RUNNING")
+  const now = useNow(PROGRESS_TICK_MS, anyRunning)
 
   const dateFormat = useMemo(
     () => new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "medium" }),
@@ -122,6 +131,7 @@ export const JobList = ({
                   <td>
                     <JobStatusBadge status={job.status} />
                     <StatusDetail job={job} reasons={reasons} />
+                    <JobProgress job={job} now={now} />
                   </td>
                   <td className="job-table__nowrap">{text.seconds(job.durationSeconds)}</td>
                   <td className="job-table__nowrap">
