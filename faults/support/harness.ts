@@ -109,8 +109,8 @@ const commonEnv = (backend: Backend) => ({
   REDIS_URL: backend.redisUrl,
   EVENTS_CHANNEL: backend.channel,
   LOG_LEVEL: "info",
-  // The scenarios put up to 25 jobs on one worker at once to fault them together; the
-  // per-worker limit (default 4) has its own test in packages/worker.
+  // The scenarios put up to 25 jobs on one worker at once, to fault them together.
+  // The per-worker limit (default 4) has its own test in packages/worker.
   WORKER_CONCURRENCY: "100",
 })
 

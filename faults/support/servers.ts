@@ -9,11 +9,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { chownSync, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { connect } from "node:net"
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
 import { closedPort } from "../../packages/adapters/test/support/Network"
+import { answersPing } from "../../packages/adapters/test/support/RedisServerProcess"
 import { OUTPUT_DIR } from "./output"
 
 const execFileAsync = promisify(execFile)
@@ -51,20 +51,6 @@ const waitUntil = async (what: string, probe: () => Promise<boolean>): Promise<v
     await sleep(POLL_MILLIS)
   }
 }
-
-/** Sends PING over a raw TCP connection and returns true on +PONG. */
-const redisAnswersPing = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port })
-    const finish = (answer: boolean) => {
-      socket.destroy()
-      resolve(answer)
-    }
-    socket.setTimeout(1_000, () => finish(false))
-    socket.once("error", () => finish(false))
-    socket.once("connect", () => socket.write("PING\r\n"))
-    socket.once("data", (data) => finish(data.toString("utf8").startsWith("+PONG")))
-  })
 
 /** A redis-server child process that this run started, and can stop and start again. */
 export class OwnRedis {
@@ -108,7 +94,7 @@ export class OwnRedis {
       if (child.exitCode !== null) {
         throw new Error(`redis-server exited with code ${child.exitCode}, see ${log.path}`)
       }
-      return redisAnswersPing(this.port)
+      return answersPing(this.port)
     })
   }
 

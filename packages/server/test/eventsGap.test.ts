@@ -66,7 +66,7 @@ beforeAll(async () => {
         Layer.succeed(HealthProbes, { postgres: Effect.void, redis: Effect.void }),
       ]),
       // Provided after the wrapped subscriber, so the EventPublisher comes from the same bus
-      // and the route still sees the wrapped EventSubscriber.
+      // and the route still gets the wrapped EventSubscriber.
       Layer.provide([bus, Producer.layer("api")]),
     ),
   )

@@ -97,7 +97,7 @@ const createJob = async (name: string, durationSeconds: number): Promise<JobJson
 
 /**
  * Runs an effect on the test database as a worker named `worker-test` would, with events
- * published to an in-memory bus that nobody reads.
+ * published to an in-memory bus without readers.
  */
 const asWorker = <A, E>(
   effect: Effect.Effect<A, E, JobRepository | EventPublisher | Producer>,

@@ -3,8 +3,8 @@
  * created or requeued job in a fiber of its own, so several jobs run at once, up
  * to its concurrency. A JobCancelled stops the job's run at once.
  * Because Redis Pub/Sub delivers at most once, it also looks for PENDING jobs in
- * the database at startup, on an interval and whenever a slot frees up after it
- * turned a job down, so a job whose event it missed or could not take still runs.
+ * the database at startup, on an interval, and when a slot frees up after it
+ * turned a job down. A job whose event it missed or could not take still runs.
  * And it fails the RUNNING jobs of workers that died, so no job stays RUNNING
  * forever.
  */

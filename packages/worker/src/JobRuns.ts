@@ -16,8 +16,8 @@ import { Cause, Effect, Fiber, FiberMap, Option, Queue, Ref, type Scope } from "
 export type JobServices = JobRepository | EventPublisher | Producer
 
 /**
- * What `start` did: started a run, found a run of that job already going, or
- * found every slot taken and started nothing.
+ * Outcome of `start`: a run started, a run of that job was already going, or every
+ * slot was taken and nothing started.
  */
 export type StartResult = "started" | "already running" | "full"
 

@@ -3,7 +3,7 @@
  *
  * A stream only gets events published after it has subscribed, and nothing outside shows
  * when that happened. So a test starts its consumers, then publishes probe events until
- * every consumer has seen one; only after that does it publish the events under test.
+ * every consumer has received one. Only then does it publish the events under test.
  * Probes are JobCreated events of one fixed job id, and consumers leave them out.
  */
 import type { EventPublisherShape, JobEvent } from "@jobs/domain"

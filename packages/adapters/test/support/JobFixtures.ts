@@ -61,7 +61,7 @@ const applied = <E extends JobEvent>(
   result: Either.Either<Job.Transition<E>, InvalidJobTransition>,
 ): Job.Transition<E> => Either.getOrThrowWith(result, (error) => new Error(error.message))
 
-/** The worker id `started` uses unless told otherwise. */
+/** The worker id `started` uses unless another is given. */
 export const TEST_WORKER = "worker-test"
 
 /** Starts the job on `workerId` at `at` (default: one second after it was created). */

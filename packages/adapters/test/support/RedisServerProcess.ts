@@ -12,7 +12,7 @@ const STOP_TIMEOUT_MILLIS = 5_000
 const POLL_MILLIS = 50
 
 /** Sends PING over a plain TCP connection and resolves true on a `+PONG` reply. */
-const answersPing = (port: number): Promise<boolean> =>
+export const answersPing = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port })
     const finish = (answer: boolean) => {
@@ -39,14 +39,14 @@ export class RedisServerProcess {
     return `redis://127.0.0.1:${this.port}`
   }
 
-  /** Starts a server on a free port and resolves once it answers PING. */
+  /** Starts a server on a free port and resolves once PING returns PONG. */
   static async start(): Promise<RedisServerProcess> {
     const server = new RedisServerProcess(await closedPort())
     await server.startAgain()
     return server
   }
 
-  /** Starts the server on the same port after `stop`, and resolves once it answers PING. */
+  /** Starts the server again on the same port after `stop`, and resolves once PING returns PONG. */
   async startAgain(): Promise<void> {
     const args = ["--port", String(this.port), "--bind", "127.0.0.1"]
     const child = spawn("redis-server", [...args, "--save", "", "--appendonly", "no"], {

@@ -1,5 +1,5 @@
 /**
- * Use cases behind the HTTP API. Each loads what it needs, asks the aggregate to
+ * Use cases behind the HTTP API. Each loads what it needs, lets the aggregate
  * decide, stores the result, then publishes the event after the write.
  */
 import { Effect, Either, Option } from "effect"

@@ -4,7 +4,7 @@ import { EventPublisher } from "../ports/EventPublisher"
 
 /**
  * Publishes an event whose state change is already stored. A publish failure is
- * logged and not raised: the database already holds the truth, and Pub/Sub
+ * logged and not raised: the database already stores the truth, and Pub/Sub
  * delivery is at most once anyway, so the caller's result must not depend on it.
  */
 export const publishStoredEvent = (event: JobEvent): Effect.Effect<void, never, EventPublisher> =>

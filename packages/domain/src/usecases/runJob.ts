@@ -24,8 +24,8 @@ export type RunOutcome =
   /** It was cancelled, failed or requeued by another process while this worker ran it. */
   | "stopped"
 
-// A failed heartbeat is retried on the next tick; the completing write is retried
-// a few times with backoff because giving up leaves the job RUNNING.
+// A failed heartbeat is retried on the next tick. The completing write is retried
+// a few times with backoff, because giving up would leave the job RUNNING.
 const completeRetry = Schedule.exponential(Duration.millis(200)).pipe(
   Schedule.intersect(Schedule.recurs(5)),
 )
@@ -70,8 +70,8 @@ const claim = Effect.fn("claimJob")(function* (id: JobId) {
 
 /**
  * Sends one heartbeat. Returns false when the job is no longer RUNNING on this
- * worker; a failed write is logged and counts as "still running", so a short
- * database outage does not stop the job (the stale-job check bounds a long one).
+ * worker. A failed write is logged and counts as "still running", so a short
+ * database outage does not stop the job; the stale-job check bounds a long one.
  */
 const beat = Effect.fn("heartbeat")(function* (running: Job.Job) {
   const repository = yield* JobRepository
