@@ -1,11 +1,11 @@
 /**
  * A worker is killed with SIGKILL while it runs five jobs. It never gets to requeue them,
  * so they stay RUNNING until the stale-job reaper finds their heartbeats stopped (timeout 10 s,
- * checked every 2 s) and marks them FAILED. A second worker stays alive throughout, and a
- * new one starts after the kill.
+ * checked every 2 s) and marks them FAILED. The same check marks the worker itself lost in
+ * the registry. A second worker stays alive throughout, and a new one starts after the kill.
  */
 import { it } from "vitest"
-import { createJob, mapLimited } from "../support/api"
+import { createJob, listWorkers, mapLimited, type WorkerJson } from "../support/api"
 import { startApi, startBackend, startWorker } from "../support/harness"
 import {
   check,
@@ -22,6 +22,8 @@ const DURATION_SECONDS = 30
 /** Heartbeat timeout 10 s + reaper interval 2 s, with margin for a loaded machine. */
 const BOUND_MILLIS = 25_000
 const CLAIM_WAIT_MILLIS = 15_000
+const REGISTRY_WAIT_MILLIS = 5_000
+const VICTIM = "worker-faults-2-victim"
 
 it("killed worker's jobs end FAILED", () =>
   runScenario({ number: 2, title: "kill -9 a worker running 5 jobs" }, async (stack) => {
@@ -49,6 +51,25 @@ it("killed worker's jobs end FAILED", () =>
       problems,
       measurement.figures.failed === JOBS,
       `expected all ${JOBS} jobs FAILED by the reaper, got ${measurement.figures.failed}`,
+    )
+    // The check that fails the jobs marks the worker lost in the same pass, just after.
+    const registryDeadline = Date.now() + REGISTRY_WAIT_MILLIS
+    let workers = new Map<string, WorkerJson>()
+    do {
+      workers = new Map((await listWorkers(api.baseUrl)).map((worker) => [worker.id, worker]))
+    } while (workers.get(VICTIM)?.alive !== false && Date.now() < registryDeadline)
+    const victimRecord = workers.get(VICTIM)
+    check(
+      problems,
+      victimRecord?.alive === false && victimRecord.stopReason === "lost",
+      `expected the killed worker listed as lost, got ${JSON.stringify(victimRecord ?? null)}`,
+    )
+    check(
+      problems,
+      ["worker-faults-2-survivor", "worker-faults-2-replacement"].every(
+        (id) => workers.get(id)?.alive === true,
+      ),
+      "expected the survivor and the replacement listed as alive",
     )
     return {
       figures: measurement.figures,

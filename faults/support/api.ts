@@ -78,6 +78,24 @@ export const listJobs = async (baseUrl: string, limit: number): Promise<Readonly
   return ((await response.json()) as { items: ReadonlyArray<JobJson> }).items
 }
 
+export interface WorkerJson {
+  readonly id: string
+  readonly alive: boolean
+  readonly stopReason: string | null
+  readonly runningJobs: ReadonlyArray<JobJson>
+}
+
+/** Fetches the worker registry's list (GET /api/workers). */
+export const listWorkers = async (baseUrl: string): Promise<ReadonlyArray<WorkerJson>> => {
+  const response = await fetch(`${baseUrl}/api/workers`, {
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MILLIS),
+  })
+  if (response.status !== 200) {
+    throw await describeFailure("GET /api/workers", response)
+  }
+  return ((await response.json()) as { items: ReadonlyArray<WorkerJson> }).items
+}
+
 /** Sends a GET and returns its status code, or 0 when the request itself failed. */
 export const statusOf = async (url: string): Promise<number> => {
   try {

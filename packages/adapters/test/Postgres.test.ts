@@ -75,6 +75,8 @@ describe("Postgres.migrate", () => {
           [1, "create_jobs"],
           [2, "add_event_log_and_heartbeats"],
           [3, "add_rerun_of"],
+          [4, "create_workers"],
+          [5, "add_job_search"],
         ])
       }
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
@@ -91,7 +93,13 @@ describe("Postgres.migrate", () => {
       ).pipe(Effect.provide(clientOf(database)))
 
       expect(rerun).toEqual([])
-      expect(records).toEqual([{ migrationId: 1 }, { migrationId: 2 }, { migrationId: 3 }])
+      expect(records).toEqual([
+        { migrationId: 1 },
+        { migrationId: 2 },
+        { migrationId: 3 },
+        { migrationId: 4 },
+        { migrationId: 5 },
+      ])
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),
   )
 })
@@ -222,6 +230,8 @@ describe("migration 2", () => {
       expect(applied).toEqual([
         [2, "add_event_log_and_heartbeats"],
         [3, "add_rerun_of"],
+        [4, "create_workers"],
+        [5, "add_job_search"],
       ])
       expect(stale.map((job) => [job.id, job.workerId])).toEqual([[jobId, "unknown"]])
     }).pipe(Effect.scoped, Effect.provide(warningsOnly)),

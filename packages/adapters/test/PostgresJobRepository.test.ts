@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { encodeEventJson, Job, JobRepository } from "@jobs/domain"
+import { encodeEventJson, Job, JobRepository, JobSearch } from "@jobs/domain"
 import { Effect, Either, Layer, Option } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { Postgres, PostgresJobRepository } from "../src/index"
@@ -91,6 +91,43 @@ describe("PostgresJobRepository on PostgreSQL", () => {
       expect(Option.isNone(yield* repository.findById(second.job.id))).toBe(true)
       expect(yield* repository.listEvents(second.job.id)).toEqual([])
       expect(logs.lines.filter((line) => line.includes('operation="insert job"'))).toHaveLength(1)
+    }),
+  )
+
+  test(
+    "search and counts can use the trigram index on lower(name)",
+    Effect.gen(function* () {
+      const repository = yield* JobRepository
+      const sql = yield* SqlClient.SqlClient
+      const creation = created({ name: "Nightly Report" })
+      yield* repository.insert(creation.job, creation.event)
+      const search = JobSearch.make("REPORT")
+      const readIndexScans = Effect.zipRight(
+        sql`SELECT pg_stat_clear_snapshot()`,
+        sql<{ readonly scans: number }>`
+          SELECT idx_scan::int AS scans FROM pg_stat_user_indexes
+          WHERE indexrelname = 'jobs_name_trigrams'
+        `,
+      )
+      const before = yield* readIndexScans
+
+      // With sequential and plain index scans off, only a bitmap scan of an index that the
+      // condition matches avoids a sequential scan. So even a few rows show whether the
+      // query's text fits the index expression. The forced flush publishes this
+      // connection's statistics when the transaction ends.
+      const [page, counts] = yield* Effect.gen(function* () {
+        yield* sql`SET LOCAL enable_seqscan = off`
+        yield* sql`SET LOCAL enable_indexscan = off`
+        const page = yield* repository.list({ search, limit: 10 })
+        const counts = yield* repository.countByStatus(search)
+        yield* sql`SELECT pg_stat_force_next_flush()`
+        return [page, counts] as const
+      }).pipe(sql.withTransaction)
+      const after = yield* readIndexScans
+
+      expect(page.items.map((job) => job.id)).toEqual([creation.job.id])
+      expect(counts.PENDING).toBe(1)
+      expect((after[0]?.scans ?? 0) - (before[0]?.scans ?? 0)).toBe(2)
     }),
   )
 

@@ -6,12 +6,20 @@
  * route, because a typed client would wait for the end of an endless body.
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import { InvalidJobTransition, JobNotFinished, JobNotFound } from "./Errors"
 import { Job } from "./Job"
 import { JobEventEnvelope } from "./JobEvent"
-import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
+import {
+  DurationSeconds,
+  JobId,
+  JobName,
+  JobSearch,
+  JobStatus,
+  MAX_JOB_SEARCH_LENGTH,
+} from "./JobValues"
 import { JobCursor } from "./ports/JobRepository"
+import { Worker } from "./Worker"
 
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 100
@@ -39,8 +47,30 @@ export const JobCursorString = Schema.compose(
   message: () => ({ message: "must be the nextCursor value of a previous page", override: true }),
 })
 
+/**
+ * The `q` parameter: search text (see JobSearch). An empty q, or one of only spaces, means
+ * no search, the same as leaving q out, so a client can send an empty search box as it is.
+ */
+const SearchParam = Schema.optionalToOptional(
+  // A repeated q arrives as an array of strings.
+  Schema.String.annotations({
+    message: () => ({
+      message: `must be given once, as text of at most ${MAX_JOB_SEARCH_LENGTH} characters`,
+      override: true,
+    }),
+  }),
+  JobSearch,
+  {
+    decode: Option.filter((text) => text.trim().length > 0),
+    encode: (text) => text,
+  },
+).annotations({
+  description: `Jobs whose name contains this text (ignoring case) or whose id equals it; 1-${MAX_JOB_SEARCH_LENGTH} characters after trimming, empty means no search`,
+})
+
 export const ListJobsParams = Schema.Struct({
   status: Schema.optional(JobStatus),
+  q: SearchParam,
   limit: Schema.optionalWith(
     Schema.NumberFromString.pipe(
       Schema.int(),
@@ -61,6 +91,23 @@ export const JobPageResponse = Schema.Struct({
   items: Schema.Array(Job),
   nextCursor: Schema.NullOr(JobCursorString),
 }).annotations({ identifier: "JobPage" })
+
+/** Parameters of GET /jobs/counts: the same search as the list. */
+export const CountJobsParams = Schema.Struct({ q: SearchParam }).annotations({
+  parseOptions: { errors: "all" },
+})
+
+const JobCount = Schema.NonNegativeInt
+
+/** Number of jobs in each status, every status present, and their sum in `total`. */
+export const JobCountsResponse = Schema.Struct({
+  PENDING: JobCount,
+  RUNNING: JobCount,
+  COMPLETED: JobCount,
+  CANCELLED: JobCount,
+  FAILED: JobCount,
+  total: JobCount,
+}).annotations({ identifier: "JobCounts" })
 
 export const JobIdPath = Schema.Struct({ id: JobId })
 
@@ -103,7 +150,17 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       .setUrlParams(ListJobsParams)
       .addSuccess(JobPageResponse)
       .addError(ServiceUnavailable)
-      .annotate(OpenApi.Summary, "List jobs newest first, with keyset pagination"),
+      .annotate(
+        OpenApi.Summary,
+        "List jobs newest first, with keyset pagination, by status and search text",
+      ),
+  )
+  .add(
+    HttpApiEndpoint.get("countJobs", "/jobs/counts")
+      .setUrlParams(CountJobsParams)
+      .addSuccess(JobCountsResponse)
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "Count jobs by status, optionally only those matching q"),
   )
   .add(
     HttpApiEndpoint.get("getJob", "/jobs/:id")
@@ -143,6 +200,30 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       ),
   ) {}
 
+/** One worker process: its registration, whether it is alive, and the jobs it runs now. */
+export const WorkerView = Schema.Struct({
+  ...Worker.fields,
+  /** Not stopped, and its last heartbeat is younger than 10 s. */
+  alive: Schema.Boolean,
+  /** Its RUNNING jobs, oldest start first. */
+  runningJobs: Schema.Array(Job),
+}).annotations({ identifier: "Worker" })
+export type WorkerView = typeof WorkerView.Type
+
+export const WorkerListResponse = Schema.Struct({
+  items: Schema.Array(WorkerView),
+}).annotations({ identifier: "WorkerList" })
+
+export class WorkersGroup extends HttpApiGroup.make("workers").add(
+  HttpApiEndpoint.get("listWorkers", "/workers")
+    .addSuccess(WorkerListResponse)
+    .addError(ServiceUnavailable)
+    .annotate(
+      OpenApi.Summary,
+      "List running workers and those stopped within the last hour, with their jobs",
+    ),
+) {}
+
 export class HealthGroup extends HttpApiGroup.make("health").add(
   HttpApiEndpoint.get("health", "/health")
     .addSuccess(HealthReport)
@@ -152,6 +233,7 @@ export class HealthGroup extends HttpApiGroup.make("health").add(
 
 export class JobsApi extends HttpApi.make("jobs-api")
   .add(JobsGroup)
+  .add(WorkersGroup)
   .add(HealthGroup)
   .prefix("/api")
   .annotate(OpenApi.Title, "Jobs API")

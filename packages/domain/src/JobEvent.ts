@@ -155,9 +155,6 @@ export const JobEventEnvelope = Schema.Union(
   envelopeOf(JobRequeued, "JobRequeued", requeuedPayload),
 )
 
-/** One event as the JSON text sent on Redis and in SSE `data:` lines. */
+/** One job event as JSON text, the form stored in the event log. */
 export const JobEventJson = Schema.parseJson(JobEventEnvelope)
-
-export const encodeEventJson = Schema.encodeSync(JobEventJson)
-export const decodeEventJson = Schema.decodeUnknownEither(JobEventJson)
 export type EncodedEnvelope = typeof JobEventEnvelope.Encoded

@@ -43,6 +43,31 @@ export const JobName = Schema.Trim.pipe(
 )
 export type JobName = typeof JobName.Type
 
+export const MAX_JOB_SEARCH_LENGTH = 200
+
+/**
+ * Search text for the job list: trimmed, 1-200 characters, no control characters. A job
+ * matches when its name contains the text, ignoring case, or when the text is a UUID equal
+ * to the job's id. `%`, `_` and `\` are ordinary characters here, not wildcards.
+ */
+export const JobSearch = Schema.Trim.pipe(
+  Schema.filter((text) => text.length > 0 || "must not be empty or only spaces"),
+  Schema.filter(
+    (text) =>
+      characterCount(text) <= MAX_JOB_SEARCH_LENGTH ||
+      `must be at most ${MAX_JOB_SEARCH_LENGTH} characters, got ${characterCount(text)}`,
+  ),
+  Schema.filter((text) => !controlCharacters.test(text) || "must not contain control characters"),
+  Schema.filter((text) => !loneSurrogate.test(text) || "must be valid Unicode text"),
+  Schema.brand("JobSearch"),
+  Schema.annotations({
+    identifier: "JobSearch",
+    description: `Search text: 1-${MAX_JOB_SEARCH_LENGTH} characters after trimming, no control characters`,
+    jsonSchema: { type: "string", minLength: 1, maxLength: MAX_JOB_SEARCH_LENGTH },
+  }),
+)
+export type JobSearch = typeof JobSearch.Type
+
 /** Shows a rejected input value in an error message: numbers as written, anything else as JSON. */
 const formatActual = (actual: unknown): string =>
   typeof actual === "number" ? String(actual) : String(JSON.stringify(actual))

@@ -12,6 +12,7 @@ import * as EventsRoute from "./http/EventsRoute"
 import * as HealthHandlers from "./http/HealthHandlers"
 import * as JobsHandlers from "./http/JobsHandlers"
 import { logRequests } from "./http/RequestLog"
+import * as WorkersHandlers from "./http/WorkersHandlers"
 
 export interface ApiServerOptions {
   /** Origins allowed to call the API from a browser (CORS). */
@@ -21,7 +22,7 @@ export interface ApiServerOptions {
 }
 
 const ApiLive = HttpApiBuilder.api(JobsApi).pipe(
-  Layer.provide([JobsHandlers.layer, HealthHandlers.layer]),
+  Layer.provide([JobsHandlers.layer, WorkersHandlers.layer, HealthHandlers.layer]),
 )
 
 export const layer = (options: ApiServerOptions) =>

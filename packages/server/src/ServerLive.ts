@@ -5,12 +5,18 @@
  */
 import type { HttpServer, HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Postgres, PostgresJobRepository, RedisEventBus } from "@jobs/adapters"
+import {
+  Postgres,
+  PostgresJobRepository,
+  PostgresWorkerRegistry,
+  RedisEventBus,
+} from "@jobs/adapters"
 import { Producer, type RepositoryError } from "@jobs/domain"
 import { type ConfigError, Layer, type Redacted } from "effect"
 import * as ApiServer from "./ApiServer"
 import * as HealthProbesLive from "./HealthProbesLive"
 import { createNodeServer } from "./http/NodeServer"
+import * as WorkerWatch from "./WorkerWatch"
 
 export interface ServerLiveOptions extends ApiServer.ApiServerOptions {
   readonly databaseUrl: Redacted.Redacted<string>
@@ -38,7 +44,12 @@ export const layer = (
     Layer.provideMerge(
       NodeHttpServer.layer(createNodeServer, { port: options.port, host: options.host }),
     ),
-    Layer.provide([HealthProbesLive.layer, PostgresJobRepository.layer]),
+    Layer.merge(WorkerWatch.layer),
+    Layer.provide([
+      HealthProbesLive.layer,
+      PostgresJobRepository.layer,
+      PostgresWorkerRegistry.layer,
+    ]),
     Layer.provide([
       Postgres.layerMigrated({ url: options.databaseUrl }),
       RedisEventBus.layer({ url: options.redisUrl, channel: options.eventsChannel }),

@@ -4,7 +4,12 @@
  * side of a stream has ended.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { Postgres, PostgresJobRepository, RedisEventBus } from "@jobs/adapters"
+import {
+  InMemoryWorkerRegistry,
+  Postgres,
+  PostgresJobRepository,
+  RedisEventBus,
+} from "@jobs/adapters"
 import { EventSubscriber, Producer } from "@jobs/domain"
 import { Effect, Layer, Stream, SubscriptionRef } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"
@@ -52,7 +57,12 @@ beforeAll(async () => {
   server = await startTestServer(
     ApiServer.layer({ corsOrigins: [ALLOWED_ORIGIN] }).pipe(
       Layer.provideMerge(NodeHttpServer.layer(createNodeServer, { port: 0, host: "127.0.0.1" })),
-      Layer.provide([HealthProbesLive.layer, PostgresJobRepository.layer, countingSubscriber(bus)]),
+      Layer.provide([
+        HealthProbesLive.layer,
+        PostgresJobRepository.layer,
+        InMemoryWorkerRegistry.layer,
+        countingSubscriber(bus),
+      ]),
       Layer.provide([
         Postgres.layerMigrated({ url: database.redactedUrl }),
         bus,

@@ -5,7 +5,7 @@
  * is the in-memory one, wrapped so that the test can end every open stream.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { InMemoryEventBus, InMemoryJobRepository } from "@jobs/adapters"
+import { InMemoryEventBus, InMemoryJobRepository, InMemoryWorkerRegistry } from "@jobs/adapters"
 import { EventSubscriber, Producer } from "@jobs/domain"
 import { Deferred, Effect, Layer, Ref, Stream, SubscriptionRef } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"
@@ -62,6 +62,7 @@ beforeAll(async () => {
       Layer.provideMerge(NodeHttpServer.layer(createNodeServer, { port: 0, host: "127.0.0.1" })),
       Layer.provide([
         InMemoryJobRepository.layer,
+        InMemoryWorkerRegistry.layer,
         gapSubscriber(bus),
         Layer.succeed(HealthProbes, { postgres: Effect.void, redis: Effect.void }),
       ]),

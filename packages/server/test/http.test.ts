@@ -7,6 +7,7 @@ import {
   EventPublisher,
   type EventPublisherShape,
   EventSubscriber,
+  isJobEvent,
   Job,
   type JobEvent,
   JobId,
@@ -15,7 +16,7 @@ import {
   Producer,
   runJob,
 } from "@jobs/domain"
-import { Effect, Either, Logger, LogLevel, Option, type Stream } from "effect"
+import { Effect, Either, Logger, LogLevel, Option, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { awaitReceiving, eventsOf, startConsumer } from "../../adapters/test/support/EventConsumers"
 import { closedPort } from "../../adapters/test/support/Network"
@@ -145,7 +146,7 @@ const withTestBus = <A, E>(
   Effect.gen(function* () {
     const { events } = yield* EventSubscriber
     const publisher = yield* EventPublisher
-    return yield* use({ events, publisher })
+    return yield* use({ events: events.pipe(Stream.filter(isJobEvent)), publisher })
   }).pipe(
     Effect.provide(RedisEventBus.layer({ url: REDIS_URL, channel })),
     Logger.withMinimumLogLevel(LogLevel.Warning),
@@ -530,7 +531,7 @@ describe("cancelling jobs", () => {
           const consumer = yield* startConsumer(bus.events, 1)
           yield* awaitReceiving(bus.publisher, [consumer])
           const response = yield* Effect.promise(() => post(`/api/jobs/${job.id}/cancel`))
-          const events = yield* eventsOf(consumer)
+          const events = (yield* eventsOf(consumer)).filter(isJobEvent)
           return { response, events }
         }).pipe(Effect.scoped),
       ),
@@ -586,7 +587,7 @@ describe("re-running jobs", () => {
           const consumer = yield* startConsumer(bus.events, 1)
           yield* awaitReceiving(bus.publisher, [consumer])
           const response = yield* Effect.promise(() => post(`/api/jobs/${original.id}/rerun`))
-          const events = yield* eventsOf(consumer)
+          const events = (yield* eventsOf(consumer)).filter(isJobEvent)
           return { response, events }
         }).pipe(Effect.scoped),
       ),
@@ -731,10 +732,12 @@ describe("documentation, routing and CORS", () => {
     expect(Object.keys(spec.paths).sort()).toEqual([
       "/api/health",
       "/api/jobs",
+      "/api/jobs/counts",
       "/api/jobs/{id}",
       "/api/jobs/{id}/cancel",
       "/api/jobs/{id}/events",
       "/api/jobs/{id}/rerun",
+      "/api/workers",
     ])
   })
 

@@ -3,7 +3,7 @@
  * the 500 response to a defect.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { InMemoryEventBus, InMemoryJobRepository } from "@jobs/adapters"
+import { InMemoryEventBus, InMemoryJobRepository, InMemoryWorkerRegistry } from "@jobs/adapters"
 import { JobRepository, Producer } from "@jobs/domain"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -110,6 +110,7 @@ describe("defect", () => {
         Layer.provideMerge(NodeHttpServer.layer(createNodeServer, { port: 0, host: "127.0.0.1" })),
         Layer.provide([
           brokenRepository,
+          InMemoryWorkerRegistry.layer,
           InMemoryEventBus.layer,
           Producer.layer("api"),
           Layer.succeed(HealthProbes, { postgres: Effect.void, redis: Effect.void }),

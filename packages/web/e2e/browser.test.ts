@@ -218,7 +218,11 @@ describe("job page in English", () => {
     await waitForStatus(page, "e2e-2s", "COMPLETED")
 
     expect(pageLoads).toBe(1)
-    expect(await rowOf(page, "e2e-2s").getByRole("button").count()).toBe(0)
+    expect(
+      await rowOf(page, "e2e-2s")
+        .getByRole("button", { name: /^Cancel/ })
+        .count(),
+    ).toBe(0)
   })
 
   it("cancels a running job with its Cancel button", async () => {
@@ -230,7 +234,11 @@ describe("job page in English", () => {
       .click()
 
     await waitForStatus(page, "e2e-20s", "CANCELLED")
-    expect(await rowOf(page, "e2e-20s").getByRole("button").count()).toBe(0)
+    expect(
+      await rowOf(page, "e2e-20s")
+        .getByRole("button", { name: /^Cancel/ })
+        .count(),
+    ).toBe(0)
   })
 
   it("shows the API's message when the name is only spaces", async () => {

@@ -5,6 +5,7 @@
  */
 import type { JobStatus } from "@jobs/domain"
 import { createContext, useContext } from "react"
+import type { WorkerState } from "./state/workerList"
 
 export type Language = "ja" | "en"
 
@@ -43,6 +44,9 @@ export interface Messages {
     readonly cancel: string
     readonly cancelling: string
     readonly cancelFailed: (jobName: string) => string
+    readonly rerun: string
+    readonly rerunning: string
+    readonly rerunFailed: (jobName: string) => string
     readonly seconds: (count: number) => string
     /** Introduces the reason of a JobFailed event, as the worker or the API wrote it. */
     readonly failedReason: string
@@ -53,6 +57,27 @@ export interface Messages {
     readonly progressLabel: (jobName: string) => string
     /** Elapsed and total seconds of a RUNNING job, shown beside its progress bar. */
     readonly progressValue: (elapsed: number, total: number) => string
+  }
+
+  readonly workers: {
+    readonly heading: string
+    readonly loading: string
+    readonly empty: string
+    readonly loadFailed: string
+    readonly retry: string
+    /** The state of a worker in words, so that it does not rest on the card's look alone. */
+    readonly states: Readonly<Record<WorkerState, string>>
+    readonly host: string
+    readonly pid: string
+    readonly started: string
+    readonly stopped: string
+    /** Busy slots of a worker: jobs it runs now out of its concurrency. */
+    readonly slots: (busy: number, concurrency: number) => string
+    /** Accessible name of the list of a worker's running jobs. */
+    readonly jobsOf: (workerId: string) => string
+    readonly noJobs: string
+    /** Label before a job's short id. */
+    readonly jobId: string
   }
 
   /** A short explanation shown next to each status name (the enum value stays visible). */
@@ -101,12 +126,37 @@ const en: Messages = {
     cancel: "Cancel",
     cancelling: "Cancelling…",
     cancelFailed: (jobName) => `"${jobName}" was not cancelled:`,
+    rerun: "Re-run",
+    rerunning: "Re-running…",
+    rerunFailed: (jobName) => `"${jobName}" was not re-run:`,
     seconds: (count) => (count === 1 ? "1 second" : `${count} seconds`),
     failedReason: "Reason:",
     requeuedReason: "Requeued:",
     runningOn: (workerId) => `Worker: ${workerId}`,
     progressLabel: (jobName) => `Progress of ${jobName}`,
     progressValue: (elapsed, total) => `${elapsed} / ${total} s`,
+  },
+
+  workers: {
+    heading: "Workers",
+    loading: "Loading workers…",
+    empty: "No worker has registered. Jobs wait as PENDING until one starts.",
+    loadFailed: "The worker list could not be loaded:",
+    retry: "Retry",
+    states: {
+      alive: "alive",
+      unresponsive: "not responding",
+      shutdown: "stopped (shutdown)",
+      lost: "lost (heartbeats stopped)",
+    },
+    host: "Host",
+    pid: "PID",
+    started: "Started",
+    stopped: "Stopped",
+    slots: (busy, concurrency) => `${busy} / ${concurrency} slots busy`,
+    jobsOf: (workerId) => `Jobs running on ${workerId}`,
+    noJobs: "No job running.",
+    jobId: "ID",
   },
 
   statusLabels: {
@@ -163,12 +213,38 @@ const ja: Messages = {
     cancel: "キャンセル",
     cancelling: "キャンセル中…",
     cancelFailed: (jobName) => `「${jobName}」をキャンセルできませんでした:`,
+    rerun: "再実行",
+    rerunning: "再実行中…",
+    rerunFailed: (jobName) => `「${jobName}」を再実行できませんでした:`,
     seconds: (count) => `${count} 秒`,
     failedReason: "理由:",
     requeuedReason: "待機に戻った理由:",
     runningOn: (workerId) => `ワーカー: ${workerId}`,
     progressLabel: (jobName) => `${jobName} の進捗`,
     progressValue: (elapsed, total) => `${elapsed} / ${total} 秒`,
+  },
+
+  workers: {
+    heading: "ワーカー",
+    loading: "ワーカーを読み込み中…",
+    empty:
+      "登録済みのワーカーはありません。ワーカーが起動するまでジョブは PENDING のまま待機します。",
+    loadFailed: "ワーカー一覧を読み込めませんでした:",
+    retry: "再試行",
+    states: {
+      alive: "稼働中",
+      unresponsive: "応答なし",
+      shutdown: "停止（シャットダウン）",
+      lost: "消失（ハートビート途絶）",
+    },
+    host: "ホスト",
+    pid: "PID",
+    started: "起動日時",
+    stopped: "停止日時",
+    slots: (busy, concurrency) => `使用中スロット ${busy} / ${concurrency}`,
+    jobsOf: (workerId) => `${workerId} で実行中のジョブ`,
+    noJobs: "実行中のジョブはありません。",
+    jobId: "ID",
   },
 
   statusLabels: {

@@ -8,22 +8,29 @@
  * And it fails the RUNNING jobs of workers that died, so no job stays RUNNING
  * forever.
  */
+import { repeatEvery } from "@jobs/adapters"
 import {
+  beatWorker,
+  type DomainEvent,
   type EventPublisher,
   EventSubscriber,
   failStaleJobs,
+  isJobEvent,
   type Job,
   type JobCursor,
-  type JobEvent,
   type JobId,
   type JobRepository,
   listJobs,
+  markLostWorkers,
   type Producer,
   type RepositoryError,
+  registerWorker,
+  stopWorker,
+  Worker,
+  type WorkerRegistry,
 } from "@jobs/domain"
 import { Duration, Effect, FiberSet, Layer, Stream } from "effect"
 import * as JobRuns from "./JobRuns"
-import { repeatEvery } from "./Recurring"
 
 type JobServices = JobRepository | EventPublisher | Producer
 
@@ -42,11 +49,8 @@ export const STALE_CHECK_INTERVAL = Duration.seconds(2)
 
 const SWEEP_PAGE_SIZE = 100
 
-/** The worker's settings that shape its work loop. */
-export interface Options {
-  /** How many jobs the worker runs at once (WORKER_CONCURRENCY). */
-  readonly concurrency: number
-}
+/** The worker's settings that shape its work loop, and what it tells the registry. */
+export type Options = Worker.Registration
 
 const startFromEvent = (
   runs: JobRuns.JobRuns,
@@ -68,8 +72,12 @@ const startFromEvent = (
 
 const handle = (
   runs: JobRuns.JobRuns,
-  event: JobEvent,
+  event: DomainEvent,
 ): Effect.Effect<void, never, JobServices> => {
+  // Worker events matter to the registry's readers (the API and the browser), not here.
+  if (!isJobEvent(event)) {
+    return Effect.void
+  }
   // Only the lines about the event carry its type. The run forks outside this
   // annotation, so its own lines carry the job id and the worker id alone.
   const aboutEvent = Effect.annotateLogs({ eventType: event._tag, jobId: event.jobId })
@@ -92,10 +100,10 @@ const handle = (
 
 /**
  * Starts a run for each JobCreated and JobRequeued of `events`, stops the run of
- * each JobCancelled and ignores the other events. Returns when `events` ends; the runs keep going in `runs`.
+ * each JobCancelled and ignores the other events, worker events included. Returns when `events` ends; the runs keep going in `runs`.
  */
 export const dispatch = (
-  events: Stream.Stream<JobEvent>,
+  events: Stream.Stream<DomainEvent>,
   runs: JobRuns.JobRuns,
 ): Effect.Effect<void, never, JobServices> =>
   Stream.runForEach(events, (event) => handle(runs, event))
@@ -110,7 +118,7 @@ export const dispatch = (
  * The periodic sweep finds such a job.
  */
 export const dispatchForever = (
-  events: Stream.Stream<JobEvent>,
+  events: Stream.Stream<DomainEvent>,
   runs: JobRuns.JobRuns,
 ): Effect.Effect<never, never, JobServices> => {
   const sweepAfterGap = sweepPending(runs).pipe(
@@ -184,10 +192,38 @@ export const sweepPending = (
     ),
   )
 
-/** Fails the RUNNING jobs whose worker stopped sending heartbeats (failStaleJobs logs each). */
-export const failAbandonedJobs: Effect.Effect<void, RepositoryError, JobServices> = Effect.asVoid(
-  failStaleJobs(),
-)
+/**
+ * Fails the RUNNING jobs whose worker stopped sending heartbeats, and marks such
+ * workers lost in the registry (both use cases log what they change).
+ */
+export const failAbandonedJobs: Effect.Effect<void, RepositoryError, JobServices | WorkerRegistry> =
+  Effect.all([failStaleJobs(), markLostWorkers()], { discard: true })
+
+// Marking this worker stopped must not hold up the exit when the database is down.
+const UNREGISTER_TIMEOUT = Duration.seconds(2)
+
+/**
+ * Registers the worker, keeps its registry heartbeat going while the scope is
+ * open, and marks it stopped when the scope closes (after everything that was
+ * added to the scope later, so after its jobs were requeued).
+ */
+const stayRegistered = (registration: Worker.Registration) =>
+  Effect.gen(function* () {
+    yield* registerWorker(registration)
+    yield* Effect.addFinalizer(() =>
+      stopWorker().pipe(
+        Effect.timeout(UNREGISTER_TIMEOUT),
+        Effect.catchAll((error) =>
+          Effect.logWarning("worker could not mark itself stopped; it will count as lost").pipe(
+            Effect.annotateLogs({ error: error.message }),
+          ),
+        ),
+      ),
+    )
+    yield* Effect.forkScoped(
+      repeatEvery("worker heartbeat", beatWorker(registration), Worker.HEARTBEAT_INTERVAL),
+    )
+  })
 
 /**
  * Stops taking work, then interrupts the runs, which puts their jobs back to
@@ -208,14 +244,19 @@ const stop = (intake: FiberSet.FiberSet, runs: JobRuns.JobRuns): Effect.Effect<v
 /**
  * Dispatches the events of the EventSubscriber (subscribing again whenever its
  * stream ends), sweeps for PENDING jobs every PENDING_SWEEP_INTERVAL and whenever
- * a slot frees up after a job was turned down, and fails abandoned jobs every
- * STALE_CHECK_INTERVAL, each starting at once. When the layer is released, it
- * stops all three and then requeues the jobs still running.
+ * a slot frees up after a job was turned down, and fails abandoned jobs (and
+ * marks lost workers) every STALE_CHECK_INTERVAL, each starting at once. It
+ * registers the worker first and sends its registry heartbeat. When the layer is
+ * released, it stops the loops, requeues the jobs still running, and then marks
+ * the worker stopped. It fails when the registration cannot be stored.
  */
-export const layer = (options: Options): Layer.Layer<never, never, EventSubscriber | JobServices> =>
+export const layer = (
+  options: Options,
+): Layer.Layer<never, RepositoryError, EventSubscriber | JobServices | WorkerRegistry> =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const { events } = yield* EventSubscriber
+      yield* stayRegistered(options)
       const runs = yield* JobRuns.make(options.concurrency)
       // The loops that start runs or change jobs. Shutdown interrupts them first.
       const intake = yield* FiberSet.make()

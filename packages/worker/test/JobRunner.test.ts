@@ -6,13 +6,19 @@
 
 import { randomUUID } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { InMemoryEventBus, InMemoryJobRepository } from "@jobs/adapters"
+import {
+  InMemoryEventBus,
+  InMemoryJobRepository,
+  InMemoryWorkerRegistry,
+  repeatEvery,
+} from "@jobs/adapters"
 import {
   cancelJob,
   DurationSeconds,
   EventPublisher,
   EventSubscriber,
   type InvalidJobTransition,
+  isJobEvent,
   Job,
   type JobCreated,
   type JobEvent,
@@ -21,6 +27,8 @@ import {
   JobRepository,
   Producer,
   RepositoryError,
+  Worker,
+  WorkerRegistry,
 } from "@jobs/domain"
 import {
   Context,
@@ -39,7 +47,6 @@ import {
 } from "effect"
 import * as JobRunner from "../src/JobRunner"
 import * as JobRuns from "../src/JobRuns"
-import { repeatEvery } from "../src/Recurring"
 
 // Records every published event in order and forwards it to the in-memory bus.
 class PublishedEvents extends Context.Tag("test/PublishedEvents")<
@@ -54,10 +61,13 @@ const recordingBus = Layer.effectContext(
     const published = yield* Ref.make<ReadonlyArray<JobEvent>>([])
     return Context.make(PublishedEvents, published).pipe(
       Context.add(EventPublisher, {
+        // Worker events are left out of the record: these tests look at jobs. The
+        // registry's tests at the end read them from the bus.
         publish: (event) =>
-          Ref.update(published, (events) => [...events, event]).pipe(
-            Effect.zipRight(bus.publish(event)),
-          ),
+          (isJobEvent(event)
+            ? Ref.update(published, (events) => [...events, event])
+            : Effect.void
+          ).pipe(Effect.zipRight(bus.publish(event))),
       }),
       Context.add(EventSubscriber, subscriber),
     )
@@ -67,8 +77,12 @@ const recordingBus = Layer.effectContext(
 /** More slots than any test here has jobs, so the limit plays no part. */
 const MANY_SLOTS = 1000
 
+// Tests close their own scope (Effect.scoped) before this layer is released, so a
+// runner's finalizers (requeues, marking the worker stopped) still find the stores
+// and the bus.
 const TestLayer = Layer.mergeAll(
   InMemoryJobRepository.layer,
+  InMemoryWorkerRegistry.layer,
   recordingBus,
   Producer.layer("worker-test"),
 )
@@ -166,8 +180,14 @@ const cancelAsApi = (job: Job.Job) =>
     Effect.map(Option.getOrThrow),
   )
 
+const runnerOptions = (concurrency: number): JobRunner.Options => ({
+  concurrency,
+  host: "test-host",
+  pid: 4242,
+})
+
 const runnerFor = (workerId: string) =>
-  JobRunner.layer({ concurrency: MANY_SLOTS }).pipe(Layer.provide(Producer.layer(workerId)))
+  JobRunner.layer(runnerOptions(MANY_SLOTS)).pipe(Layer.provide(Producer.layer(workerId)))
 
 describe("JobRunner.dispatch", () => {
   it.scoped("created jobs run at the same time and complete", () =>
@@ -186,7 +206,7 @@ describe("JobRunner.dispatch", () => {
 
       expect(yield* statusOf(first.job)).toBe("COMPLETED")
       expect(yield* statusOf(second.job)).toBe("COMPLETED")
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("a requeued job runs again", () =>
@@ -206,7 +226,7 @@ describe("JobRunner.dispatch", () => {
       const done = yield* findJob(created.job)
       expect(done.status).toBe("COMPLETED")
       expect(done.version).toBe(5)
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("other events start nothing", () =>
@@ -226,7 +246,7 @@ describe("JobRunner.dispatch", () => {
 
       expect(yield* runs.size).toBe(0)
       expect(yield* statusOf(created.job)).toBe("PENDING")
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("run log lines carry the job id but not the event type", () =>
@@ -252,7 +272,7 @@ describe("JobRunner.dispatch", () => {
       })
       expect(completed?.annotations).toMatchObject({ jobId: created.job.id, workerId: "test" })
       expect(completed?.annotations).not.toHaveProperty("eventType")
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("a failing job is logged with its id and the others still run", () => {
@@ -310,7 +330,7 @@ describe("JobRunner.sweepPending", () => {
 
       const statuses = yield* Effect.forEach(missed, (created) => statusOf(created.job))
       expect(statuses.filter((status) => status === "COMPLETED")).toHaveLength(130)
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("failed sweep starts nothing", () => {
@@ -411,7 +431,7 @@ describe("JobRunner.layer", () => {
         ["JobFailed", abandoned.job.id],
       ])
       expect(yield* statusOf(alive.job)).toBe("RUNNING")
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("shutdown requeues a running job for another worker", () =>
@@ -455,7 +475,7 @@ describe("JobRunner.layer", () => {
         ["JobStarted", "worker-second"],
         ["JobCompleted", "worker-second"],
       ])
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 })
 
@@ -499,7 +519,7 @@ describe("cancel of a running job", () => {
       yield* TestClock.adjust("30 seconds")
       expect(yield* statusOf(created.job)).toBe("CANCELLED")
       expect(yield* eventLog(created.job)).toHaveLength(3)
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("heartbeat stops run when event lost", () =>
@@ -524,7 +544,7 @@ describe("cancel of a running job", () => {
         "JobStarted",
         "JobCancelled",
       ])
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("cancel of another job stops nothing", () =>
@@ -542,7 +562,7 @@ describe("cancel of a running job", () => {
       yield* runs.awaitEmpty
 
       expect(yield* statusOf(running.job)).toBe("COMPLETED")
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 })
 
@@ -561,7 +581,7 @@ describe("concurrency limit", () => {
       yield* TestClock.adjust("1 second")
       yield* runs.awaitEmpty
       expect(yield* statusOf(jobs[2]!.job)).toBe("PENDING")
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
   it.scoped("fifth job waits for a slot", () =>
@@ -580,7 +600,7 @@ describe("concurrency limit", () => {
 
       // The startup sweep takes the four oldest and turns the fifth down.
       yield* Layer.build(
-        JobRunner.layer({ concurrency: 4 }).pipe(Layer.provide(Producer.layer("worker-test"))),
+        JobRunner.layer(runnerOptions(4)).pipe(Layer.provide(Producer.layer("worker-test"))),
       )
       expect(yield* settled(Effect.map(runningCount, (count) => count === 4))).toBe(true)
       expect(yield* statusOf(fifth)).toBe("PENDING")
@@ -601,6 +621,72 @@ describe("concurrency limit", () => {
       expect(yield* settled(Effect.map(runningCount, (count) => count === 0))).toBe(true)
       const statuses = yield* Effect.forEach(jobs, (created) => statusOf(created.job))
       expect(statuses).toEqual(Array.from({ length: 5 }, () => "COMPLETED"))
-    }).pipe(Effect.provide(TestLayer)),
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
+  )
+})
+
+describe("JobRunner.layer and the worker registry", () => {
+  const registered = (id: string) =>
+    Effect.flatMap(WorkerRegistry, (registry) => registry.findById(id)).pipe(
+      Effect.map(Option.getOrThrow),
+    )
+
+  it.scoped("registers the worker and marks it stopped after its jobs are requeued", () =>
+    Effect.gen(function* () {
+      const created = newJob("running at shutdown", 5)
+      yield* insert(created)
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(runnerFor("worker-first"), scope)
+      yield* TestClock.adjust("1 second")
+
+      const started = yield* registered("worker-first")
+      expect(started).toMatchObject({
+        host: "test-host",
+        pid: 4242,
+        concurrency: MANY_SLOTS,
+        stoppedAt: null,
+      })
+      expect((yield* findJob(created.job)).workerId).toBe("worker-first")
+
+      yield* Scope.close(scope, Exit.void)
+
+      const stopped = yield* registered("worker-first")
+      expect(stopped.stopReason).toBe("shutdown")
+      expect(stopped.stoppedAt?.getTime()).toBe(1_000)
+      expect((yield* findJob(created.job)).status).toBe("PENDING")
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
+  )
+
+  it.scoped("registry heartbeats keep the worker alive beyond the timeout", () =>
+    Effect.gen(function* () {
+      yield* Layer.build(runnerFor("worker-test"))
+      yield* TestClock.adjust("31 seconds")
+
+      const worker = yield* registered("worker-test")
+      expect(worker.lastHeartbeatAt.getTime()).toBeGreaterThanOrEqual(29_000)
+      expect(Worker.isAlive(worker, new Date(31_000))).toBe(true)
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
+  )
+
+  it.scoped("stale check marks a worker without heartbeats lost", () =>
+    Effect.gen(function* () {
+      const registry = yield* WorkerRegistry
+      const silent = Worker.start(
+        { host: "gone-host", pid: 1, concurrency: 2 },
+        meta("worker-silent"),
+      ).worker
+      yield* registry.register(silent)
+      yield* Layer.build(runnerFor("worker-test"))
+
+      yield* TestClock.adjust("11 seconds")
+      expect((yield* registered("worker-silent")).stoppedAt).toBeNull()
+      // The check at 12 s is the first to find the last heartbeat more than 10 s old.
+      yield* TestClock.adjust("1 second")
+
+      const lost = yield* registered("worker-silent")
+      expect(lost.stopReason).toBe("lost")
+      expect(lost.stoppedAt?.getTime()).toBe(12_000)
+      expect((yield* registered("worker-test")).stoppedAt).toBeNull()
+    }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 })

@@ -3,6 +3,7 @@
  * from their entry points on a throwaway database and a channel of their own,
  * watched through /api/events. The tests run in order and share the processes.
  */
+import { hostname } from "node:os"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 import { closedPort } from "../../adapters/test/support/Network"
@@ -30,7 +31,10 @@ const WORKER_ID = `process-test-${process.pid}`
 
 interface Envelope {
   readonly event_type: string
-  readonly job_id: string
+  /** Absent on worker events, which carry worker_id instead. */
+  readonly job_id?: string
+  readonly worker_id?: string
+  readonly payload: Record<string, unknown>
   readonly event_id: string
   readonly job_version: number
   readonly producer: string
@@ -39,6 +43,17 @@ interface Envelope {
 interface JobJson {
   readonly id: string
   readonly status: string
+}
+
+interface WorkerJson {
+  readonly id: string
+  readonly host: string
+  readonly pid: number
+  readonly concurrency: number
+  readonly alive: boolean
+  readonly stoppedAt: string | null
+  readonly stopReason: string | null
+  readonly runningJobs: ReadonlyArray<JobJson>
 }
 
 let database: TestDatabase
@@ -106,6 +121,12 @@ const createJob = async (name: string, durationSeconds: number): Promise<JobJson
 const getJob = async (id: string): Promise<JobJson> =>
   (await (await fetch(`${baseUrl}/api/jobs/${id}`)).json()) as JobJson
 
+const listWorkers = async (): Promise<ReadonlyArray<WorkerJson>> => {
+  const response = await fetch(`${baseUrl}/api/workers`)
+  expect(response.status).toBe(200)
+  return ((await response.json()) as { readonly items: ReadonlyArray<WorkerJson> }).items
+}
+
 const EVENT_WAIT_MILLIS = 10_000
 
 /** Returns the next event on the stream, whichever job it is about. */
@@ -114,6 +135,20 @@ const nextEvent = async (waitMillis = EVENT_WAIT_MILLIS): Promise<Envelope> => {
   const envelope = JSON.parse(frame.data ?? "") as Envelope
   expect(frame.id).toBe(envelope.event_id)
   return envelope
+}
+
+/** Returns the next event of type `eventType`, skipping the others. */
+const nextEventOfType = async (
+  eventType: string,
+  waitMillis = EVENT_WAIT_MILLIS,
+): Promise<Envelope> => {
+  const deadline = Date.now() + waitMillis
+  for (;;) {
+    const envelope = await nextEvent(Math.max(deadline - Date.now(), 0))
+    if (envelope.event_type === eventType) {
+      return envelope
+    }
+  }
 }
 
 /** Returns the next event about `jobId`, skipping events of other jobs. */
@@ -157,6 +192,23 @@ describe("server and worker processes", () => {
     expect([first.event_type, first.job_id]).toEqual(["JobCreated", job.id])
   })
 
+  it("the worker is registered and listed as alive", async () => {
+    printOutputsOnFailure()
+
+    expect(await listWorkers()).toEqual([
+      expect.objectContaining({
+        id: `worker-${WORKER_ID}`,
+        host: hostname(),
+        pid: worker!.child.pid,
+        concurrency: 4,
+        alive: true,
+        stoppedAt: null,
+        stopReason: null,
+        runningJobs: [],
+      }),
+    ])
+  })
+
   it("a one-second job is created, started and completed in order", async () => {
     printOutputsOnFailure()
 
@@ -185,6 +237,10 @@ describe("server and worker processes", () => {
     const job = await createJob("twenty seconds", 20)
     expect((await nextEventOf(job.id)).event_type).toBe("JobCreated")
     expect((await nextEventOf(job.id)).event_type).toBe("JobStarted")
+    const [running] = await listWorkers()
+    expect(running?.runningJobs.map((listed) => [listed.id, listed.status])).toEqual([
+      [job.id, "RUNNING"],
+    ])
 
     const response = await fetch(`${baseUrl}/api/jobs/${job.id}/cancel`, { method: "POST" })
     expect(response.status).toBe(200)
@@ -211,13 +267,27 @@ describe("server and worker processes", () => {
     expect((await getJob(job.id)).status).toBe("CANCELLED")
   })
 
-  it("both processes exit with code 0 within 5 s of SIGTERM", async () => {
+  it("a worker stopped by SIGTERM exits with code 0 and is reported stopped", async () => {
+    printOutputsOnFailure()
+
+    worker!.child.kill("SIGTERM")
+
+    expect(await exitWithin(worker!, 5_000)).toEqual({ code: 0, signal: null })
+    expect(await nextEventOfType("WorkerStopped")).toMatchObject({
+      worker_id: `worker-${WORKER_ID}`,
+      producer: `worker-${WORKER_ID}`,
+      payload: { reason: "shutdown" },
+    })
+    expect(await listWorkers()).toEqual([
+      expect.objectContaining({ alive: false, stopReason: "shutdown", runningJobs: [] }),
+    ])
+  })
+
+  it("the server exits with code 0 within 5 s of SIGTERM", async () => {
     printOutputsOnFailure()
 
     server!.child.kill("SIGTERM")
-    worker!.child.kill("SIGTERM")
 
     expect(await exitWithin(server!, 5_000)).toEqual({ code: 0, signal: null })
-    expect(await exitWithin(worker!, 5_000)).toEqual({ code: 0, signal: null })
   })
 })

@@ -6,6 +6,7 @@ import {
   DurationSeconds,
   EventPublisher,
   getJob,
+  isJobEvent,
   Job,
   type JobEvent,
   JobId,
@@ -28,7 +29,8 @@ const recordingPublisher = Layer.effectContext(
     const published = yield* Ref.make<ReadonlyArray<JobEvent>>([])
     return Context.make(PublishedEvents, published).pipe(
       Context.add(EventPublisher, {
-        publish: (event) => Ref.update(published, (events) => [...events, event]),
+        publish: (event) =>
+          isJobEvent(event) ? Ref.update(published, (events) => [...events, event]) : Effect.void,
       }),
     )
   }),

@@ -4,19 +4,19 @@
  * an event that cannot cross a process boundary fails here too.
  */
 import {
+  type DomainEvent,
   decodeEventJson,
   EventPublishError,
   EventPublisher,
   EventSubscriber,
   encodeEventJson,
-  type JobEvent,
 } from "@jobs/domain"
 import { Context, Effect, Either, Layer, PubSub, Stream } from "effect"
 
 const make = Effect.gen(function* () {
   const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<string>(), PubSub.shutdown)
 
-  const publish = (event: JobEvent) =>
+  const publish = (event: DomainEvent) =>
     Effect.try({
       try: () => encodeEventJson(event),
       catch: (cause) =>
@@ -26,7 +26,7 @@ const make = Effect.gen(function* () {
       Effect.asVoid,
     )
 
-  const events: Stream.Stream<JobEvent> = Stream.fromPubSub(pubsub).pipe(
+  const events: Stream.Stream<DomainEvent> = Stream.fromPubSub(pubsub).pipe(
     Stream.filterMap((json) => Either.getRight(decodeEventJson(json))),
   )
 

@@ -7,7 +7,10 @@ import {
   type JobEvent,
   JobRepository,
   type JobRepositoryShape,
+  type JobSearch,
+  type JobStatus,
   RepositoryError,
+  searchedJobId,
 } from "@jobs/domain"
 import { Effect, Layer, Option, Ref } from "effect"
 
@@ -28,6 +31,15 @@ const newestFirst = (a: Job.Job, b: Job.Job): number => {
 const isAfterCursor = (job: Job.Job, cursor: { createdAt: Date; id: string }): boolean =>
   job.createdAt.getTime() < cursor.createdAt.getTime() ||
   (job.createdAt.getTime() === cursor.createdAt.getTime() && job.id < cursor.id)
+
+/**
+ * Whether the job's name contains the search text, ignoring case, or the text is its id.
+ * NOTE: toLowerCase follows Unicode rules, and PostgreSQL's lower() follows the database's
+ * locale, so the two adapters may disagree on a few letters outside ASCII (such as U+0130).
+ */
+const matchesSearch = (job: Job.Job, search: JobSearch): boolean =>
+  job.name.toLowerCase().includes(search.toLowerCase()) ||
+  Option.contains(searchedJobId(search), job.id)
 
 /** Everything the store keeps: the jobs, each job's event log and last heartbeat. */
 interface State {
@@ -69,11 +81,12 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
     findById: (id) =>
       Ref.get(store).pipe(Effect.map((state) => Option.fromNullable(state.jobs.get(id)))),
 
-    list: ({ status, limit, after }) =>
+    list: ({ status, search, limit, after }) =>
       Ref.get(store).pipe(
         Effect.map((state) => {
           const matching = [...state.jobs.values()]
             .filter((job) => status === undefined || job.status === status)
+            .filter((job) => search === undefined || matchesSearch(job, search))
             .filter((job) => after === undefined || isAfterCursor(job, after))
             .sort(newestFirst)
           const items = matching.slice(0, limit)
@@ -83,6 +96,25 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
               ? { createdAt: last.createdAt, id: last.id }
               : null
           return { items, next }
+        }),
+      ),
+
+    countByStatus: (search) =>
+      Ref.get(store).pipe(
+        Effect.map((state) => {
+          const counts: Record<JobStatus, number> = {
+            PENDING: 0,
+            RUNNING: 0,
+            COMPLETED: 0,
+            CANCELLED: 0,
+            FAILED: 0,
+          }
+          for (const job of state.jobs.values()) {
+            if (search === undefined || matchesSearch(job, search)) {
+              counts[job.status] += 1
+            }
+          }
+          return counts
         }),
       ),
 

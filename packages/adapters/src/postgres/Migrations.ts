@@ -105,9 +105,56 @@ const addRerunOf = Effect.gen(function* () {
   yield* sql`ALTER TABLE jobs ADD COLUMN rerun_of uuid REFERENCES jobs (id)`
 })
 
+const createWorkers = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  // One row per worker process, keyed by its producer name (`worker-<id>`). A worker that
+  // restarts under the same id overwrites its row, so the table does not grow with restarts.
+  // Rows are never deleted: a stopped worker stays as a record of when and why it stopped.
+  yield* sql`
+    CREATE TABLE workers (
+      id text PRIMARY KEY,
+      host text NOT NULL,
+      pid integer NOT NULL,
+      concurrency integer NOT NULL
+        CONSTRAINT workers_concurrency_positive CHECK (concurrency >= 1),
+      started_at timestamptz(3) NOT NULL,
+      last_heartbeat_at timestamptz(3) NOT NULL,
+      stopped_at timestamptz(3),
+      stop_reason text
+        CONSTRAINT workers_stop_reason_known CHECK (stop_reason IN ('shutdown', 'lost')),
+      -- A worker is either running (neither set) or stopped for a known reason (both set).
+      CONSTRAINT workers_stop_fields_together CHECK ((stopped_at IS NULL) = (stop_reason IS NULL))
+    )
+  `
+
+  // The lost-worker check (findSilent) runs every few seconds and reads only running
+  // workers, oldest heartbeat first. A partial index holds just those rows, so it stays
+  // small however many stopped workers pile up.
+  yield* sql`
+    CREATE INDEX workers_running_last_heartbeat ON workers (last_heartbeat_at)
+    WHERE stopped_at IS NULL
+  `
+})
+
+const addJobSearch = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  // pg_trgm is one of PostgreSQL's contrib modules and a trusted extension since
+  // PostgreSQL 13, so a database owner without superuser rights may create it too.
+  yield* sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`
+
+  // Serves the list's name search, `lower(name) LIKE '%text%'`: a trigram index finds
+  // substrings anywhere in the name, which a B-tree cannot. The query must apply lower()
+  // to name exactly like this for the planner to use the index.
+  yield* sql`CREATE INDEX jobs_name_trigrams ON jobs USING gin (lower(name) gin_trgm_ops)`
+})
+
 /** Every migration by `<id>_<name>`, the form PgMigrator.fromRecord reads. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_create_jobs": createJobs,
   "0002_add_event_log_and_heartbeats": addEventLogAndHeartbeats,
   "0003_add_rerun_of": addRerunOf,
+  "0004_create_workers": createWorkers,
+  "0005_add_job_search": addJobSearch,
 }

@@ -12,10 +12,13 @@ import {
   JobId,
   JobRepository,
   type JobRepositoryShape,
+  JobSearch,
   JobStatus,
+  type JobStatusCounts,
   RepositoryError,
+  searchedJobId,
 } from "@jobs/domain"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { isUniqueViolation, toRepositoryError } from "./PostgresErrors"
 
 // A `jobs` row as the driver returns it, columns renamed to camelCase. timestamptz values
@@ -37,9 +40,18 @@ const JobFromRow = Schema.transform(JobRow, Schema.typeSchema(Job.Job), {
 
 const ListRequest = Schema.Struct({
   status: Schema.optional(JobStatus),
+  search: Schema.optional(Schema.typeSchema(JobSearch)),
   limit: Schema.Int,
   after: Schema.optional(Schema.Struct({ createdAt: Schema.DateFromSelf, id: JobId })),
 })
+
+const CountRow = Schema.Struct({ status: JobStatus, count: Schema.Int })
+
+/**
+ * Escapes the LIKE wildcards `%` and `_`, and the escape character `\` itself, so that
+ * each matches only itself. Backslash is LIKE's escape character unless ESCAPE names another.
+ */
+const escapeLikePattern = (text: string): string => text.replace(/[\\%_]/g, "\\$&")
 
 const UpdateRequest = Schema.Struct({ next: JobFromRow, expected: JobStatus })
 
@@ -70,6 +82,21 @@ const NewEventRow = Schema.Struct({
 
 const encodeEnvelope = Schema.encode(JobEventJson)
 
+/** Builds the counts from the GROUP BY status rows, with 0 for each status that has no row. */
+const toStatusCounts = (rows: ReadonlyArray<typeof CountRow.Type>): JobStatusCounts => {
+  const counts: Record<JobStatus, number> = {
+    PENDING: 0,
+    RUNNING: 0,
+    COMPLETED: 0,
+    CANCELLED: 0,
+    FAILED: 0,
+  }
+  for (const row of rows) {
+    counts[row.status] = row.count
+  }
+  return counts
+}
+
 export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient> = Effect.gen(
   function* () {
     const sql = yield* SqlClient.SqlClient
@@ -85,15 +112,27 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
       execute: (id) => sql`SELECT * FROM jobs WHERE id = ${id}`,
     })
 
+    // lower(name) is written exactly as in the index jobs_name_trigrams, so that the planner
+    // can use it. PostgreSQL lowercases the search text too, by the same rules as the name.
+    // The ::text cast picks lower(text) among the overloads of lower().
+    const searchCondition = (search: JobSearch) => {
+      const nameContains = sql`lower(name) LIKE '%' || lower(${escapeLikePattern(search)}::text) || '%'`
+      return Option.match(searchedJobId(search), {
+        onNone: () => nameContains,
+        onSome: (id) => sql`(${nameContains} OR id = ${id}::uuid)`,
+      })
+    }
+
     // Keyset pagination: the row comparison continues strictly after the cursor in the
     // (created_at DESC, id DESC) order, so equal created_at values are neither skipped nor
     // repeated. The one row fetched past the limit shows whether another page exists.
     const listRows = SqlSchema.findAll({
       Request: ListRequest,
       Result: JobFromRow,
-      execute: ({ status, limit, after }) => {
+      execute: ({ status, search, limit, after }) => {
         const conditions = [
           ...(status === undefined ? [] : [sql`status = ${status}`]),
+          ...(search === undefined ? [] : [searchCondition(search)]),
           ...(after === undefined
             ? []
             : [sql`(created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`]),
@@ -105,6 +144,19 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
           LIMIT ${limit + 1}
         `
       },
+    })
+
+    // NOTE: an exact count reads every job, or every match of the search, so its time grows
+    // with the table: 25-55 ms without a search at 100,000 jobs, measured with psql on a
+    // shared 2-CPU machine. A counter table kept by triggers would make it constant.
+    const countRows = SqlSchema.findAll({
+      Request: Schema.UndefinedOr(Schema.typeSchema(JobSearch)),
+      Result: CountRow,
+      execute: (search) => sql`
+        SELECT status, count(*)::int AS count FROM jobs
+        WHERE ${search === undefined ? sql`true` : searchCondition(search)}
+        GROUP BY status
+      `,
     })
 
     // The status check and the write are one statement. Of two concurrent updates, the
@@ -212,6 +264,12 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
             return { items, next }
           }),
           Effect.catchAll(toRepositoryError("list jobs")),
+        ),
+
+      countByStatus: (search) =>
+        countRows(search).pipe(
+          Effect.map(toStatusCounts),
+          Effect.catchAll(toRepositoryError("count jobs")),
         ),
 
       // The event is appended only when the conditional update matched the row, so an

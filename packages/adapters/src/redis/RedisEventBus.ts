@@ -13,12 +13,12 @@
  * when Redis acknowledges the new subscription, and its consumer reloads what it shows.
  */
 import {
+  type DomainEvent,
   decodeEventJson,
   EventPublishError,
   EventPublisher,
   EventSubscriber,
   encodeEventJson,
-  type JobEvent,
 } from "@jobs/domain"
 import {
   Config,
@@ -75,10 +75,10 @@ const firstIssue = (error: ParseResult.ParseError): string => {
 /** The item after a consumer's last event: its stream ends there. */
 const STREAM_END = Symbol("STREAM_END")
 
-type ConsumerItem = JobEvent | typeof STREAM_END
+type ConsumerItem = DomainEvent | typeof STREAM_END
 type ConsumerQueue = Queue.Queue<ConsumerItem>
 
-const isEvent = (item: ConsumerItem): item is JobEvent => item !== STREAM_END
+const isEvent = (item: ConsumerItem): item is DomainEvent => item !== STREAM_END
 
 /**
  * The open `events` streams of the process, each with a queue of its own. Every method
@@ -106,7 +106,7 @@ class Consumers {
    * Offers the event to every consumer. A consumer with CONSUMER_BUFFER unread events gets
    * its end instead. Returns how many consumers were ended.
    */
-  offer(event: JobEvent): number {
+  offer(event: DomainEvent): number {
     let ended = 0
     for (const queue of this.queues) {
       const unread = Option.getOrElse(queue.unsafeSize(), () => 0)
@@ -308,7 +308,7 @@ const make = (options: Options) =>
     yield* Effect.addFinalizer(() => consumers.closeAll)
     yield* receive(subscriber.client, subscriber.connected, channel, consumers)
 
-    const publish = (event: JobEvent): Effect.Effect<void, EventPublishError> =>
+    const publish = (event: DomainEvent): Effect.Effect<void, EventPublishError> =>
       Effect.try({
         try: () => encodeEventJson(event),
         catch: (cause) =>
@@ -337,7 +337,7 @@ const make = (options: Options) =>
         Effect.asVoid,
       )
 
-    const events: Stream.Stream<JobEvent> = Stream.unwrapScoped(
+    const events: Stream.Stream<DomainEvent> = Stream.unwrapScoped(
       Effect.map(consumers.register, (queue) =>
         Stream.fromQueue(queue).pipe(Stream.takeWhile(isEvent)),
       ),

@@ -2,8 +2,10 @@
  * The behaviour every event bus adapter (EventPublisher + EventSubscriber) must show.
  * Each test builds the layer anew.
  */
+
+import { randomUUID } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { EventPublisher, EventSubscriber } from "@jobs/domain"
+import { EventPublisher, EventSubscriber, Worker } from "@jobs/domain"
 import { Effect, Layer, type Scope } from "effect"
 import { awaitReceiving, eventsOf, startConsumer } from "../support/EventConsumers"
 import { oneEventOfEachType } from "../support/JobFixtures"
@@ -34,6 +36,24 @@ export const eventBusContract = (
         yield* Effect.forEach(sent, publisher.publish, { discard: true })
 
         expect(yield* eventsOf(consumer)).toEqual(sent)
+      }),
+    )
+
+    test(
+      "a WorkerStarted event arrives decoded and equal",
+      Effect.gen(function* () {
+        const publisher = yield* EventPublisher
+        const { events } = yield* EventSubscriber
+        const { event } = Worker.start(
+          { host: "box-1", pid: 4242, concurrency: 3 },
+          { eventId: randomUUID(), occurredAt: new Date(), producer: "worker-bus-test" },
+        )
+        const consumer = yield* startConsumer(events, 1)
+        yield* awaitReceiving(publisher, [consumer])
+
+        yield* publisher.publish(event)
+
+        expect(yield* eventsOf(consumer)).toEqual([event])
       }),
     )
 

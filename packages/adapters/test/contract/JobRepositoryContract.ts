@@ -10,6 +10,7 @@ import {
   type JobEvent,
   type JobId,
   JobRepository,
+  JobSearch,
   type JobStatus,
 } from "@jobs/domain"
 import { Effect, Layer, Option } from "effect"
@@ -90,13 +91,13 @@ const storeAll = (jobs: ReadonlyArray<Effect.Effect<Job.Job, unknown, JobReposit
   Effect.all(jobs)
 
 /** Reads every page of the list with `limit`, following `next` until it is null. */
-const readAllPages = (limit: number, status?: JobStatus) =>
+const readAllPages = (limit: number, status?: JobStatus, search?: JobSearch) =>
   Effect.gen(function* () {
     const repository = yield* JobRepository
     const pages: Array<ReadonlyArray<Job.Job>> = []
     let after: { createdAt: Date; id: JobId } | undefined
     for (;;) {
-      const page = yield* repository.list({ status, limit, after })
+      const page = yield* repository.list({ status, search, limit, after })
       pages.push(page.items)
       if (page.next === null) {
         return pages
@@ -271,6 +272,157 @@ export const jobRepositoryContract = (
           const pages = yield* readAllPages(2, "RUNNING")
 
           expect(idsOf(pages.flat())).toEqual(idsOf(newestFirst(running)))
+        }),
+      )
+    })
+
+    describe("search and counts", () => {
+      const search = (text: string): JobSearch => JobSearch.make(text)
+
+      /** The ids of the first page of at most 100 jobs matching `text`. */
+      const searchIds = (text: string, status?: JobStatus) =>
+        Effect.flatMap(JobRepository, (repository) =>
+          repository.list({ search: search(text), status, limit: 100 }),
+        ).pipe(Effect.map((page) => idsOf(page.items)))
+
+      test(
+        "search matches part of a name, ignoring case",
+        Effect.gen(function* () {
+          const [nightly, weekly] = yield* storeAll([
+            storePending({ name: "Nightly Report", createdAt: at("2024-07-01T00:00:00.000Z") }),
+            storePending({ name: "weekly REPORT copy", createdAt: at("2024-07-02T00:00:00.000Z") }),
+            storePending({ name: "backup", createdAt: at("2024-07-03T00:00:00.000Z") }),
+          ])
+
+          expect(yield* searchIds("report")).toEqual([weekly?.id, nightly?.id])
+          expect(yield* searchIds("RePoRt")).toEqual([weekly?.id, nightly?.id])
+          expect(yield* searchIds("ly rep")).toEqual([weekly?.id, nightly?.id])
+          expect(yield* searchIds("nightly report")).toEqual([nightly?.id])
+          expect(yield* searchIds("restore")).toEqual([])
+        }),
+      )
+
+      test(
+        "search treats % _ and backslash as plain characters",
+        Effect.gen(function* () {
+          const [percent, , underscore, , backslash] = yield* storeAll([
+            storePending({ name: "100% done" }),
+            storePending({ name: "1000 done" }),
+            storePending({ name: "a_b" }),
+            storePending({ name: "axb" }),
+            storePending({ name: "back\\slash" }),
+            storePending({ name: "backslash" }),
+          ])
+
+          expect(yield* searchIds("0%")).toEqual([percent?.id])
+          expect(yield* searchIds("%")).toEqual([percent?.id])
+          expect(yield* searchIds("a_b")).toEqual([underscore?.id])
+          expect(yield* searchIds("_")).toEqual([underscore?.id])
+          expect(yield* searchIds("k\\s")).toEqual([backslash?.id])
+          expect(yield* searchIds("\\")).toEqual([backslash?.id])
+        }),
+      )
+
+      test(
+        "search by a job id returns that job",
+        Effect.gen(function* () {
+          const [wanted] = yield* storeAll([storePending(), storePending()])
+          const id = wanted?.id ?? ""
+
+          expect(yield* searchIds(id)).toEqual([id])
+          expect(yield* searchIds(id.toUpperCase())).toEqual([id])
+          expect(yield* searchIds(newJobId())).toEqual([])
+          expect(yield* searchIds(id.slice(0, 8))).toEqual([])
+        }),
+      )
+
+      test(
+        "search combines with a status filter",
+        Effect.gen(function* () {
+          const [, runningReport] = yield* storeAll([
+            storePending({ name: "report a" }),
+            storeRunning({ name: "report b" }),
+            storeRunning({ name: "backup" }),
+          ])
+
+          expect(yield* searchIds("report", "RUNNING")).toEqual([runningReport?.id])
+          expect(yield* searchIds("report", "FAILED")).toEqual([])
+        }),
+      )
+
+      test(
+        "search pages continue after the cursor while jobs are added",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const sameInstant = at("2024-08-01T12:00:00.000Z")
+          const matching = yield* storeAll([
+            ...Array.from({ length: 3 }, () =>
+              storePending({ name: "export part", createdAt: sameInstant }),
+            ),
+            storePending({ name: "EXPORT early", createdAt: at("2024-08-01T11:00:00.000Z") }),
+            storePending({ name: "late export", createdAt: at("2024-08-01T13:00:00.000Z") }),
+          ])
+          yield* storeAll([
+            storePending({ name: "import", createdAt: sameInstant }),
+            storePending({ name: "import", createdAt: at("2024-08-01T12:30:00.000Z") }),
+          ])
+
+          const seen: Array<Job.Job> = []
+          const added: Array<Job.Job> = []
+          let page = yield* repository.list({ search: search("export"), limit: 2 })
+          for (;;) {
+            seen.push(...page.items)
+            if (page.next === null) {
+              break
+            }
+            // New matching jobs arrive between two page requests, newer than the cursor.
+            added.push(yield* storePending({ name: "export added later" }))
+            page = yield* repository.list({ search: search("export"), limit: 2, after: page.next })
+          }
+
+          const reread = (yield* readAllPages(2, undefined, search("export"))).flat()
+
+          expect(idsOf(seen)).toEqual(idsOf(newestFirst(matching)))
+          expect(added).toHaveLength(2)
+          expect(idsOf(reread)).toEqual(idsOf(newestFirst([...matching, ...added])))
+        }),
+      )
+
+      test(
+        "countByStatus returns every status, 0 included",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const empty = yield* repository.countByStatus()
+          yield* storeAll([storePending(), storePending(), storeRunning(), storeCompleted()])
+
+          const counts = yield* repository.countByStatus()
+
+          expect(empty).toEqual({ PENDING: 0, RUNNING: 0, COMPLETED: 0, CANCELLED: 0, FAILED: 0 })
+          expect(counts).toEqual({ PENDING: 2, RUNNING: 1, COMPLETED: 1, CANCELLED: 0, FAILED: 0 })
+        }),
+      )
+
+      test(
+        "countByStatus with a search counts only matching jobs",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const [reportJob] = yield* storeAll([
+            storePending({ name: "Report 1" }),
+            storeRunning({ name: "report 2" }),
+            storeCompleted({ name: "REPORT 3" }),
+            storeCompleted({ name: "backup" }),
+            storePending({ name: "100% backup" }),
+          ])
+
+          const reports = yield* repository.countByStatus(search("report"))
+          const byId = yield* repository.countByStatus(search(reportJob?.id ?? ""))
+          const percent = yield* repository.countByStatus(search("%"))
+          const none = yield* repository.countByStatus(search("restore"))
+
+          expect(reports).toEqual({ PENDING: 1, RUNNING: 1, COMPLETED: 1, CANCELLED: 0, FAILED: 0 })
+          expect(byId).toEqual({ PENDING: 1, RUNNING: 0, COMPLETED: 0, CANCELLED: 0, FAILED: 0 })
+          expect(percent).toEqual({ PENDING: 1, RUNNING: 0, COMPLETED: 0, CANCELLED: 0, FAILED: 0 })
+          expect(none).toEqual({ PENDING: 0, RUNNING: 0, COMPLETED: 0, CANCELLED: 0, FAILED: 0 })
         }),
       )
     })

@@ -6,7 +6,7 @@
  * every consumer has received one. Only then does it publish the events under test.
  * Probes are JobCreated events of one fixed job id, and consumers leave them out.
  */
-import type { EventPublisherShape, JobEvent } from "@jobs/domain"
+import { type DomainEvent, type EventPublisherShape, isJobEvent } from "@jobs/domain"
 import { Chunk, Deferred, Duration, Effect, Fiber, Schedule, type Scope, Stream } from "effect"
 import { created, newJobId } from "./JobFixtures"
 
@@ -17,18 +17,18 @@ const PROBE_INTERVAL = Duration.millis(25)
 
 const probeJobId = newJobId()
 
-const isProbe = (event: JobEvent): boolean => event.jobId === probeJobId
+const isProbe = (event: DomainEvent): boolean => isJobEvent(event) && event.jobId === probeJobId
 
 export interface Consumer {
   /** Completed when the consumer receives its first probe. */
   readonly receiving: Deferred.Deferred<void>
   /** Collects the first `count` events that are not probes, then ends the stream. */
-  readonly collected: Fiber.Fiber<ReadonlyArray<JobEvent>>
+  readonly collected: Fiber.Fiber<ReadonlyArray<DomainEvent>>
 }
 
 /** Starts a consumer that collects `count` events, in a fiber of the current scope. */
 export const startConsumer = (
-  events: Stream.Stream<JobEvent>,
+  events: Stream.Stream<DomainEvent>,
   count: number,
 ): Effect.Effect<Consumer, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -70,7 +70,7 @@ export const awaitReceiving = (
 }
 
 /** Waits for the consumer's events, failing when RECEIVE_TIMEOUT passes first. */
-export const eventsOf = (consumer: Consumer): Effect.Effect<ReadonlyArray<JobEvent>, unknown> =>
+export const eventsOf = (consumer: Consumer): Effect.Effect<ReadonlyArray<DomainEvent>, unknown> =>
   Fiber.join(consumer.collected).pipe(
     Effect.timeoutFail({
       duration: RECEIVE_TIMEOUT,

@@ -1,6 +1,6 @@
 import { Context, type Effect } from "effect"
+import type { DomainEvent } from "../DomainEvent"
 import type { EventPublishError } from "../Errors"
-import type { JobEvent } from "../JobEvent"
 
 export interface EventPublisherShape {
   /**
@@ -8,7 +8,7 @@ export interface EventPublisherShape {
    * subscriber that is disconnected at that moment never receives it, so nothing
    * may depend on an event arriving.
    */
-  readonly publish: (event: JobEvent) => Effect.Effect<void, EventPublishError>
+  readonly publish: (event: DomainEvent) => Effect.Effect<void, EventPublishError>
 }
 
 export class EventPublisher extends Context.Tag("@jobs/domain/EventPublisher")<

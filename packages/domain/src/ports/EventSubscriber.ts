@@ -1,5 +1,5 @@
 import { Context, type Stream } from "effect"
-import type { JobEvent } from "../JobEvent"
+import type { DomainEvent } from "../DomainEvent"
 
 export interface EventSubscriberShape {
   /**
@@ -12,7 +12,7 @@ export interface EventSubscriberShape {
    * was lost, or the consumer fell too far behind). A consumer then runs the
    * stream again and reloads the current state from the JobRepository.
    */
-  readonly events: Stream.Stream<JobEvent>
+  readonly events: Stream.Stream<DomainEvent>
 }
 
 export class EventSubscriber extends Context.Tag("@jobs/domain/EventSubscriber")<

@@ -1,8 +1,8 @@
-import { Context, type Effect, type Option, Schema } from "effect"
+import { Context, type Effect, Option, Schema } from "effect"
 import type { RepositoryError } from "../Errors"
 import type { Job } from "../Job"
 import type { JobCreated, JobEvent } from "../JobEvent"
-import { type JobId, JobId as JobIdSchema, type JobStatus } from "../JobValues"
+import { type JobId, JobId as JobIdSchema, type JobSearch, type JobStatus } from "../JobValues"
 
 /** Position after the last job of a page, in the list's order (newest first). */
 export const JobCursor = Schema.Struct({
@@ -11,12 +11,24 @@ export const JobCursor = Schema.Struct({
 })
 export type JobCursor = typeof JobCursor.Type
 
+/** The job id that the search text names, when the text is a UUID, otherwise None. */
+export const searchedJobId = (search: JobSearch): Option.Option<JobId> =>
+  Schema.decodeUnknownOption(JobIdSchema)(search).pipe(
+    // Generated ids are lowercase, and PostgreSQL's uuid type ignores case anyway.
+    Option.map((id) => JobIdSchema.make(id.toLowerCase())),
+  )
+
 export interface ListJobsQuery {
   readonly status?: JobStatus | undefined
+  /** Only jobs that match this search text (see JobSearch). */
+  readonly search?: JobSearch | undefined
   /** 1-100. */
   readonly limit: number
   readonly after?: JobCursor | undefined
 }
+
+/** Number of jobs in each status; every status is present, with 0 when no job has it. */
+export type JobStatusCounts = Readonly<Record<JobStatus, number>>
 
 export interface JobPage {
   readonly items: ReadonlyArray<Job>
@@ -39,10 +51,18 @@ export interface JobRepositoryShape {
   /** Returns the job with this id, or None. */
   readonly findById: (id: JobId) => Effect.Effect<Option.Option<Job>, RepositoryError>
   /**
-   * Returns jobs newest first (createdAt, then id, both descending), optionally of one status,
-   * starting after the cursor.
+   * Returns jobs newest first (createdAt, then id, both descending), optionally of one status
+   * and matching a search, starting after the cursor. The cursor is a position in that order,
+   * so the next page of a filtered list is read with the same status and search.
    */
   readonly list: (query: ListJobsQuery) => Effect.Effect<JobPage, RepositoryError>
+  /**
+   * Counts the jobs of each status, only those matching `search` when it is given. Every
+   * status is present in the result.
+   */
+  readonly countByStatus: (
+    search?: JobSearch | undefined,
+  ) => Effect.Effect<JobStatusCounts, RepositoryError>
   /**
    * Replaces the stored job with `next` and appends `event` to its log, only if the stored
    * job still has status `expected`, as one atomic step. Returns the stored job on success

@@ -11,10 +11,15 @@ import {
 } from "../Errors"
 import * as Job from "../Job"
 import type { JobEvent } from "../JobEvent"
-import type { DurationSeconds, JobId, JobName } from "../JobValues"
+import type { DurationSeconds, JobId, JobName, JobSearch } from "../JobValues"
 import type { Producer } from "../Producer"
 import type { EventPublisher } from "../ports/EventPublisher"
-import { type JobPage, JobRepository, type ListJobsQuery } from "../ports/JobRepository"
+import {
+  type JobPage,
+  JobRepository,
+  type JobStatusCounts,
+  type ListJobsQuery,
+} from "../ports/JobRepository"
 import { nextEventMeta, randomUuid } from "./eventMeta"
 import { publishStoredEvent } from "./publishEvent"
 
@@ -50,11 +55,26 @@ export const getJob = Effect.fn("getJob")(function* (id: JobId) {
   })
 }) satisfies (id: JobId) => Effect.Effect<Job.Job, JobNotFound | RepositoryError, JobRepository>
 
-/** Returns one page of jobs, newest first. */
+/** Returns one page of jobs, newest first, filtered by status and search text when given. */
 export const listJobs = Effect.fn("listJobs")(function* (query: ListJobsQuery) {
   const repository = yield* JobRepository
   return yield* repository.list(query)
 }) satisfies (query: ListJobsQuery) => Effect.Effect<JobPage, RepositoryError, JobRepository>
+
+/** Number of jobs in each status, plus their sum. */
+export type JobCounts = JobStatusCounts & { readonly total: number }
+
+const withTotal = (counts: JobStatusCounts): JobCounts => ({
+  ...counts,
+  total: Object.values<number>(counts).reduce((sum, count) => sum + count, 0),
+})
+
+/** Counts the jobs of each status and in all, only those matching `search` when given. */
+export const countJobs = Effect.fn("countJobs")(function* (search?: JobSearch) {
+  const repository = yield* JobRepository
+  const counts = yield* repository.countByStatus(search)
+  return withTotal(counts)
+}) satisfies (search?: JobSearch) => Effect.Effect<JobCounts, RepositoryError, JobRepository>
 
 /** Returns the job's event log in order, or fails with JobNotFound. */
 export const getJobEvents = Effect.fn("getJobEvents")(function* (id: JobId) {

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { JobEvent } from "../JobEvent"
+import { type DomainEvent, isJobEvent } from "../DomainEvent"
 import { EventPublisher } from "../ports/EventPublisher"
 
 /**
@@ -7,10 +7,16 @@ import { EventPublisher } from "../ports/EventPublisher"
  * logged and not raised: the database already stores the truth, and Pub/Sub
  * delivery is at most once anyway, so the caller's result must not depend on it.
  */
-export const publishStoredEvent = (event: JobEvent): Effect.Effect<void, never, EventPublisher> =>
+export const publishStoredEvent = (
+  event: DomainEvent,
+): Effect.Effect<void, never, EventPublisher> =>
   Effect.flatMap(EventPublisher, (publisher) => publisher.publish(event)).pipe(
     Effect.catchAll((error) =>
       Effect.logWarning("event publish failed").pipe(Effect.annotateLogs({ error: error.message })),
     ),
-    Effect.annotateLogs({ jobId: event.jobId, eventType: event._tag, eventId: event.eventId }),
+    Effect.annotateLogs({
+      ...(isJobEvent(event) ? { jobId: event.jobId } : { eventWorkerId: event.workerId }),
+      eventType: event._tag,
+      eventId: event.eventId,
+    }),
   )

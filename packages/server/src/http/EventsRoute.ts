@@ -18,7 +18,7 @@
  * process's memory or file descriptors.
  */
 import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
-import { EventSubscriber, encodeEventJson, type JobEvent } from "@jobs/domain"
+import { type DomainEvent, EventSubscriber, encodeEventJson } from "@jobs/domain"
 import { Deferred, Duration, Effect, Stream } from "effect"
 
 /** Used when the server is not configured otherwise (SSE_MAX_CLIENTS). */
@@ -34,7 +34,7 @@ const RECONNECT_DELAY_MILLIS = 3000
 const OPENING = `: connected\nretry: ${RECONNECT_DELAY_MILLIS}\n\n`
 const KEEP_ALIVE = ": keep-alive\n\n"
 
-const formatEvent = (event: JobEvent): string =>
+const formatEvent = (event: DomainEvent): string =>
   `id: ${event.eventId}\ndata: ${encodeEventJson(event)}\n\n`
 
 /**
@@ -47,7 +47,7 @@ const formatEvent = (event: JobEvent): string =>
  * as the web app does when it reloads the job list.
  */
 const clientStream = (
-  events: Stream.Stream<JobEvent>,
+  events: Stream.Stream<DomainEvent>,
   closing: Deferred.Deferred<void>,
 ): Stream.Stream<Uint8Array> => {
   const keepAlive = Stream.tick(KEEP_ALIVE_INTERVAL).pipe(Stream.drop(1), Stream.as(KEEP_ALIVE))

@@ -6,6 +6,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import {
   cancelJob,
+  countJobs,
   createJob,
   getJob,
   getJobEvents,
@@ -49,7 +50,7 @@ const storeUnavailable = (error: RepositoryError) =>
  * NOTE: a create that times out after PostgreSQL committed it still returns 503,
  * so a client that retries can create the job twice.
  */
-const callStore = <A, E, R>(useCase: Effect.Effect<A, E | RepositoryError, R>) =>
+export const callStore = <A, E, R>(useCase: Effect.Effect<A, E | RepositoryError, R>) =>
   useCase.pipe(
     Effect.disconnect,
     Effect.withUnhandledErrorLogLevel(Option.none()),
@@ -71,9 +72,12 @@ const toPageResponse = (page: JobPage) => ({ items: page.items, nextCursor: page
 export const layer = HttpApiBuilder.group(JobsApi, "jobs", (handlers) =>
   handlers
     .handle("createJob", ({ payload }) => callStore(createJob(payload)))
-    .handle("listJobs", ({ urlParams: { status, limit, cursor } }) =>
-      callStore(listJobs({ status, limit, after: cursor })).pipe(Effect.map(toPageResponse)),
+    .handle("listJobs", ({ urlParams: { status, q, limit, cursor } }) =>
+      callStore(listJobs({ status, search: q, limit, after: cursor })).pipe(
+        Effect.map(toPageResponse),
+      ),
     )
+    .handle("countJobs", ({ urlParams: { q } }) => callStore(countJobs(q)))
     .handle("getJob", ({ path }) => callStore(getJob(path.id)))
     .handle("getJobEvents", ({ path }) =>
       callStore(getJobEvents(path.id)).pipe(Effect.map((items) => ({ items }))),

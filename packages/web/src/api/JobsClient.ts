@@ -42,8 +42,10 @@ const make = (baseUrl: string) =>
     const api = yield* HttpApiClient.make(JobsApi, { baseUrl })
     const form = yield* HttpApiClient.make(CreateJobFormApi, { baseUrl })
     return {
-      /** The typed endpoints of the contract: listJobs, getJob, createJob, cancelJob. */
+      /** The typed endpoints of the contract: listJobs, getJob, createJob, cancelJob, rerunJob. */
       jobs: api.jobs,
+      /** listWorkers: the registry's workers with their running jobs. */
+      workers: api.workers,
       health: api.health,
       /** createJob with unvalidated form input; see CreateJobFormInput. */
       submitJob: form.jobs.createJob,

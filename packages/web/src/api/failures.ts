@@ -4,7 +4,13 @@
  * gets a translated sentence instead and is also written to the browser console.
  */
 import type { HttpApiError, HttpClientError } from "@effect/platform"
-import type { InvalidJobTransition, JobNotFound, ServiceUnavailable, Unhealthy } from "@jobs/domain"
+import type {
+  InvalidJobTransition,
+  JobNotFinished,
+  JobNotFound,
+  ServiceUnavailable,
+  Unhealthy,
+} from "@jobs/domain"
 import type { ParseResult } from "effect"
 import type { Messages } from "../i18n"
 
@@ -14,6 +20,7 @@ export type ApiFailure =
   | Unhealthy
   | JobNotFound
   | InvalidJobTransition
+  | JobNotFinished
   | HttpClientError.HttpClientError
   | ParseResult.ParseError
 
@@ -39,6 +46,7 @@ export const describeApiFailure = (error: ApiFailure, failures: Messages["failur
     case "Unhealthy":
     case "JobNotFound":
     case "InvalidJobTransition":
+    case "JobNotFinished":
       return error.message
     case "RequestError":
       console.error("request to the API failed", error)

@@ -1,9 +1,8 @@
-import { Job, type JobId } from "@jobs/domain"
+import { isTerminal, Job, type JobId } from "@jobs/domain"
 import { Effect, Either } from "effect"
 import { useId, useMemo, useState } from "react"
 import { useApiCall } from "../api/ApiRuntimeContext"
 import { JobsClient } from "../api/JobsClient"
-import { useNow } from "../hooks/useNow"
 import { useI18n } from "../i18n"
 import { type ReasonMap, reasonFor } from "../state/jobList"
 import { JobProgress } from "./JobProgress"
@@ -15,30 +14,43 @@ export interface JobListProps {
   readonly loading: boolean
   readonly loadError: string | null
   readonly onRetry: () => void
-  /** Receives the job returned by a successful cancel. */
+  /** The page's shared clock, for the progress bars of RUNNING jobs. */
+  readonly now: number
+  /** Receives the job returned by a successful cancel, and the new job of a re-run. */
   readonly onJobChanged: (job: Job.Job) => void
   /** Asks for a fresh copy of a job whose cancel failed, as the shown status may be stale. */
   readonly onJobStale: (id: JobId) => void
 }
 
-interface CancelFailure {
+interface CommandFailure {
+  readonly command: "cancel" | "rerun"
   readonly jobName: string
   readonly message: string
 }
 
-// The progress bars of RUNNING jobs move in whole seconds, so one tick a second is enough.
-const PROGRESS_TICK_MS = 1_000
-
 // The transition table decides which jobs get a Cancel button (PENDING and RUNNING today).
 const canCancel = (job: Job.Job): boolean => Job.allowedCommands(job.status).includes("cancel")
 
-/** Renders the jobs, newest first, with a Cancel button on each job that can still be cancelled. */
+// A re-run starts a new job from a finished one: COMPLETED, CANCELLED or FAILED.
+const canRerun = (job: Job.Job): boolean => isTerminal(job.status)
+
+const without = (ids: ReadonlySet<JobId>, id: JobId): ReadonlySet<JobId> => {
+  const next = new Set(ids)
+  next.delete(id)
+  return next
+}
+
+/**
+ * Renders the jobs, newest first, with a Cancel button on each job that can still be cancelled
+ * and a Re-run button on each finished one.
+ */
 export const JobList = ({
   jobs,
   reasons,
   loading,
   loadError,
   onRetry,
+  now,
   onJobChanged,
   onJobStale,
 }: JobListProps) => {
@@ -48,11 +60,8 @@ export const JobList = ({
   const headingId = useId()
 
   const [cancelling, setCancelling] = useState<ReadonlySet<JobId>>(new Set())
-  const [cancelFailure, setCancelFailure] = useState<CancelFailure | null>(null)
-
-  // One clock for the whole list, running only while some job is RUNNING.
-  const anyRunning = jobs.some((job) => job.status === "RUNNING")
-  const now = useNow(PROGRESS_TICK_MS, anyRunning)
+  const [rerunning, setRerunning] = useState<ReadonlySet<JobId>>(new Set())
+  const [failure, setFailure] = useState<CommandFailure | null>(null)
 
   const dateFormat = useMemo(
     () => new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "medium" }),
@@ -61,20 +70,35 @@ export const JobList = ({
 
   const cancel = async (job: Job.Job) => {
     setCancelling((ids) => new Set(ids).add(job.id))
-    setCancelFailure(null)
+    setFailure(null)
 
     const result = await callApi(
       Effect.flatMap(JobsClient, (client) => client.jobs.cancelJob({ path: { id: job.id } })),
     )
 
-    setCancelling((ids) => {
-      const next = new Set(ids)
-      next.delete(job.id)
-      return next
-    })
+    setCancelling((ids) => without(ids, job.id))
     Either.match(result, {
       onLeft: (message) => {
-        setCancelFailure({ jobName: job.name, message })
+        setFailure({ command: "cancel", jobName: job.name, message })
+        onJobStale(job.id)
+      },
+      onRight: onJobChanged,
+    })
+  }
+
+  // The new job also arrives as a JobCreated event; the list keeps one copy of it either way.
+  const rerun = async (job: Job.Job) => {
+    setRerunning((ids) => new Set(ids).add(job.id))
+    setFailure(null)
+
+    const result = await callApi(
+      Effect.flatMap(JobsClient, (client) => client.jobs.rerunJob({ path: { id: job.id } })),
+    )
+
+    setRerunning((ids) => without(ids, job.id))
+    Either.match(result, {
+      onLeft: (message) => {
+        setFailure({ command: "rerun", jobName: job.name, message })
         onJobStale(job.id)
       },
       onRight: onJobChanged,
@@ -96,9 +120,14 @@ export const JobList = ({
         </div>
       )}
 
-      {cancelFailure !== null && (
+      {failure !== null && (
         <p className="alert" role="alert">
-          <strong>{text.cancelFailed(cancelFailure.jobName)}</strong> {cancelFailure.message}
+          <strong>
+            {failure.command === "cancel"
+              ? text.cancelFailed(failure.jobName)
+              : text.rerunFailed(failure.jobName)}
+          </strong>{" "}
+          {failure.message}
         </p>
       )}
 
@@ -151,6 +180,17 @@ export const JobList = ({
                         <span className="visually-hidden">: {job.name}</span>
                       </button>
                     )}
+                    {canRerun(job) && (
+                      <button
+                        type="button"
+                        className="button button--small"
+                        disabled={rerunning.has(job.id)}
+                        onClick={() => void rerun(job)}
+                      >
+                        {rerunning.has(job.id) ? text.rerunning : text.rerun}
+                        <span className="visually-hidden">: {job.name}</span>
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -179,7 +219,11 @@ const StatusDetail = ({ job, reasons }: { readonly job: Job.Job; readonly reason
     )
   }
   if (job.status === "RUNNING" && job.workerId !== null) {
-    return <p className="status-detail">{text.runningOn(job.workerId)}</p>
+    return (
+      <p className="status-detail" data-worker-id={job.workerId}>
+        {text.runningOn(job.workerId)}
+      </p>
+    )
   }
   return null
 }

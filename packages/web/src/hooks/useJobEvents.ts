@@ -1,18 +1,20 @@
 /**
- * Live job events from the API's server-sent events route, GET /api/events.
+ * Live events from the API's server-sent events route, GET /api/events: the job events and the
+ * worker events, on one stream.
  *
  * A tab has exactly one EventSource, shared by every component that calls useJobEvents: it
  * opens with the first subscriber and closes when the last one is gone. Each message is one
- * event in the wire envelope of @jobs/domain, decoded with `decodeEventJson`.
+ * event in the wire envelope of @jobs/domain, decoded with `decodeEventJson`. Every subscriber
+ * gets every event; one that needs only job events skips the rest with `isJobEvent`.
  */
-import { decodeEventJson, type JobEvent } from "@jobs/domain"
+import { type DomainEvent, decodeEventJson } from "@jobs/domain"
 import { Either } from "effect"
 import { useEffect, useRef, useSyncExternalStore } from "react"
 
 export type ConnectionState = "connecting" | "open" | "reconnecting"
 
-export interface JobEventHandlers {
-  readonly onEvent: (event: JobEvent) => void
+export interface EventHandlers {
+  readonly onEvent: (event: DomainEvent) => void
   /**
    * Called on every open, the first one included. Pub/Sub and SSE deliver at most once, so
    * events sent while the tab was disconnected are lost: reload what the page shows here.
@@ -27,15 +29,15 @@ const EVENTS_PATH = "/api/events"
 // while the API restarts). Then this module opens a new EventSource after this delay.
 const REOPEN_DELAY_MS = 3_000
 
-class JobEventConnection {
+class EventConnection {
   private source: EventSource | null = null
   private state: ConnectionState = "connecting"
-  private readonly subscribers = new Set<JobEventHandlers>()
+  private readonly subscribers = new Set<EventHandlers>()
   private readonly stateListeners = new Set<() => void>()
   private closeTimer: ReturnType<typeof setTimeout> | undefined
   private reopenTimer: ReturnType<typeof setTimeout> | undefined
 
-  readonly subscribe = (handlers: JobEventHandlers): (() => void) => {
+  readonly subscribe = (handlers: EventHandlers): (() => void) => {
     this.subscribers.add(handlers)
     clearTimeout(this.closeTimer)
     this.closeTimer = undefined
@@ -123,13 +125,13 @@ class JobEventConnection {
   }
 }
 
-const connection = new JobEventConnection()
+const connection = new EventConnection()
 
 /**
- * Subscribes to job events for the lifetime of the calling component and returns the state of
+ * Subscribes to the event stream for the lifetime of the calling component and returns the state of
  * the shared connection. The handlers may change on every render; the latest ones are called.
  */
-export const useJobEvents = (handlers: JobEventHandlers): ConnectionState => {
+export const useJobEvents = (handlers: EventHandlers): ConnectionState => {
   const latest = useRef(handlers)
   useEffect(() => {
     latest.current = handlers

@@ -7,7 +7,7 @@
  * The reasons of JobFailed and JobRequeued events are kept beside the jobs, because the job
  * JSON of the API does not carry them.
  */
-import { DEFAULT_PAGE_SIZE, type Job, type JobEvent, type JobId } from "@jobs/domain"
+import { DEFAULT_PAGE_SIZE, type DomainEvent, isJobEvent, type Job, type JobId } from "@jobs/domain"
 import { Effect, Either } from "effect"
 import { useCallback, useEffect, useMemo, useRef, useState } from "react"
 import { useApiCall } from "../api/ApiRuntimeContext"
@@ -47,6 +47,8 @@ export interface JobsView {
   readonly receiveJob: (job: Job.Job) => void
   /** Fetches one job and merges it, for when the page's copy may be stale. */
   readonly refreshJob: (id: JobId) => void
+  /** The page's current copy of a job; stable, so other hooks may call it from their handlers. */
+  readonly findJob: (id: JobId) => Job.Job | undefined
 }
 
 export const useJobs = (): JobsView => {
@@ -94,8 +96,13 @@ export const useJobs = (): JobsView => {
     [callApi, receiveJob],
   )
 
+  const findJob = useCallback((id: JobId) => jobsRef.current.get(id), [])
+
   const onEvent = useCallback(
-    (event: JobEvent) => {
+    (event: DomainEvent) => {
+      if (!isJobEvent(event)) {
+        return
+      }
       const result = applyJobEvent(jobsRef.current, event)
       update(() => result.jobs)
       setReasons((current) => recordReason(current, event))
@@ -114,5 +121,15 @@ export const useJobs = (): JobsView => {
 
   const jobs = useMemo(() => newestFirst(jobMap), [jobMap])
 
-  return { jobs, reasons, loading, loadError, connection, reload, receiveJob, refreshJob }
+  return {
+    jobs,
+    reasons,
+    loading,
+    loadError,
+    connection,
+    reload,
+    receiveJob,
+    refreshJob,
+    findJob,
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * Recurring background tasks of the worker (the PENDING sweep, the stale-job
- * check) that keep running through a database outage without flooding the log.
+ * Recurring background tasks of the entry points (the worker's PENDING sweep and
+ * stale checks, the API's lost-worker check) that keep running through a database
+ * outage without flooding the log.
  */
 import { Cause, type Duration, Effect, Ref } from "effect"
 

@@ -1,0 +1,101 @@
+/**
+ * Entry point of the benchmarks: `bun run bench [-- --only <scenario>] [-- --smoke]`.
+ * Runs each scenario against real processes it starts itself and prints one Markdown
+ * report on stdout. Ctrl-C (SIGINT) or SIGTERM kills the processes of the running scenario
+ * by PID and drops its database before exiting.
+ */
+import { Stack } from "../../faults/support/harness"
+import { type Options, parseOptions, usage } from "./cli"
+import { describeEnvironment } from "./environment"
+import { renderEnvironment, renderScenario, table } from "./report"
+import { scenarios } from "./scenarios/index"
+
+const progress = (line: string) => process.stderr.write(`${line}\n`)
+
+// The stack of the scenario that is running, for the signal handler.
+let running: Stack | undefined
+let stopping = false
+
+const stopOnSignal = (signal: NodeJS.Signals, exitCode: number) => {
+  process.on(signal, () => {
+    // A terminal's Ctrl-C can arrive twice, once directly and once forwarded by
+    // `bun run`, so repeats are ignored while the cleanup runs.
+    if (stopping) {
+      return
+    }
+    stopping = true
+    progress(`${signal} received, stopping the processes of this run`)
+    const cleanup = running?.close() ?? Promise.resolve()
+    cleanup.then(
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        progress(String(error))
+        process.exit(exitCode)
+      },
+    )
+  })
+}
+
+const main = async (): Promise<number> => {
+  const names = scenarios.map((scenario) => scenario.name)
+  let options: Options
+  try {
+    options = parseOptions(process.argv.slice(2), names)
+  } catch (error) {
+    progress(`${error instanceof Error ? error.message : String(error)}\n\n${usage(names)}`)
+    return 2
+  }
+  if (options.help) {
+    process.stdout.write(`${usage(names)}\n`)
+    return 0
+  }
+  stopOnSignal("SIGINT", 130)
+  stopOnSignal("SIGTERM", 143)
+
+  const command = ["bun run bench", ...process.argv.slice(2).filter((arg) => arg !== "--")]
+  const sections = [
+    "## Environment",
+    renderEnvironment(command.join(" "), new Date(), await describeEnvironment()),
+  ]
+  const selected = scenarios.filter(
+    (scenario) => options.only === undefined || scenario.name === options.only,
+  )
+  const summary: Array<Array<string>> = []
+
+  for (const scenario of selected) {
+    progress(`${scenario.name}: starting`)
+    const begin = performance.now()
+    const stack = new Stack()
+    running = stack
+    try {
+      const result = await scenario.run(options, stack, progress)
+      sections.push(renderScenario(scenario.title, result))
+    } catch (error) {
+      const logs = stack.processes.map((process) => process.logFile).join(", ")
+      throw new Error(`scenario ${scenario.name} failed (process logs: ${logs || "none"})`, {
+        cause: error,
+      })
+    } finally {
+      await stack.close()
+      running = undefined
+    }
+    const seconds = ((performance.now() - begin) / 1000).toFixed(1)
+    summary.push([scenario.name, seconds])
+    progress(`${scenario.name}: done in ${seconds} s`)
+  }
+
+  sections.push(table(["Scenario", "Wall time (s)"], summary))
+  process.stdout.write(`${sections.join("\n\n")}\n`)
+  return 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    progress(error instanceof Error ? (error.stack ?? error.message) : String(error))
+    if (error instanceof Error && error.cause !== undefined) {
+      progress(`caused by: ${String(error.cause)}`)
+    }
+    process.exit(1)
+  },
+)

@@ -1,0 +1,46 @@
+/**
+ * The shape every benchmark scenario has. A scenario is one file under `scenarios/` that
+ * exports a `Scenario`, listed once in `scenarios/index.ts`.
+ */
+import type { Stack } from "../../faults/support/harness"
+import type { Summary } from "./stats"
+
+/** Options from the command line, the same for every scenario. */
+export interface RunSettings {
+  /** A short run for CI: fewer samples and one repetition unless set otherwise. */
+  readonly smoke: boolean
+  readonly repetitions: number
+  /** Samples per repetition; undefined means the scenario's default for the mode. */
+  readonly samples: number | undefined
+}
+
+/** One measured quantity, summarised per repetition. */
+export interface Measure {
+  /** Label of the timed interval, from which instant to which, such as "POST cancel -> JobCancelled on SSE". */
+  readonly name: string
+  readonly repetitions: ReadonlyArray<Summary>
+}
+
+export interface ScenarioResult {
+  /** Settings of this scenario as label and value, such as ["Samples per repetition", "200"]. */
+  readonly settings: ReadonlyArray<readonly [string, string]>
+  readonly measures: ReadonlyArray<Measure>
+  /** Sentences printed under the table: caveats of the method or of this run. */
+  readonly notes: ReadonlyArray<string>
+}
+
+export interface Scenario {
+  /** The name for `--only`, in lowercase. */
+  readonly name: string
+  /** The heading of its section in the report, such as "Cancel latency". */
+  readonly title: string
+  /**
+   * Starts what the scenario needs, registering each cleanup step on `stack`, and
+   * measures. `progress` prints a line to stderr so stdout keeps only the report.
+   */
+  readonly run: (
+    settings: RunSettings,
+    stack: Stack,
+    progress: (line: string) => void,
+  ) => Promise<ScenarioResult>
+}
