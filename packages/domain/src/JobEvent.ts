@@ -11,6 +11,7 @@
  * on; their names must not change.
  */
 import { Schema } from "effect"
+import { envelopeOf as envelopeSchema } from "./Envelope"
 import { DurationSeconds, JobId, JobName, JobStatus } from "./JobValues"
 
 const header = {
@@ -90,11 +91,13 @@ export const jobEventTypes: ReadonlyArray<JobEventType> = [
   "JobRequeued",
 ]
 
-/**
- * Builds the schema between one event class and its envelope. The envelope's
- * payload carries the event's own fields; the header fields move to the
- * snake_case envelope fields.
- */
+const jobIdHeader = { wire: "job_id", field: "jobId", schema: Schema.encodedSchema(JobId) } as const
+const jobVersionHeader = {
+  wire: "job_version",
+  field: "jobVersion",
+  schema: Schema.Number,
+} as const
+
 const envelopeOf = <
   Tag extends JobEventType,
   Payload extends Schema.Struct.Fields,
@@ -106,44 +109,7 @@ const envelopeOf = <
   >,
   tag: Tag,
   payload: Payload,
-) => {
-  const Wire = Schema.Struct({
-    event_type: Schema.Literal(tag),
-    job_id: Schema.encodedSchema(JobId),
-    timestamp: Schema.String,
-    payload: Schema.encodedSchema(Schema.Struct(payload)),
-    event_id: Schema.String,
-    job_version: Schema.Number,
-    producer: Schema.String,
-  })
-  return Schema.transform(Wire, Schema.encodedSchema(eventClass), {
-    strict: false,
-    decode: (wire) => ({
-      _tag: tag,
-      ...wire.payload,
-      eventId: wire.event_id,
-      jobId: wire.job_id,
-      jobVersion: wire.job_version,
-      occurredAt: wire.timestamp,
-      producer: wire.producer,
-    }),
-    encode: (encoded) => {
-      const { _tag, eventId, jobId, jobVersion, occurredAt, producer, ...rest } = encoded as Record<
-        string,
-        unknown
-      >
-      return {
-        event_type: tag,
-        job_id: jobId,
-        timestamp: occurredAt,
-        payload: rest,
-        event_id: eventId,
-        job_version: jobVersion,
-        producer,
-      }
-    },
-  }).pipe(Schema.compose(eventClass))
-}
+) => envelopeSchema(eventClass, tag, payload, jobIdHeader, jobVersionHeader)
 
 /** One event in its wire envelope (an object, before JSON). */
 export const JobEventEnvelope = Schema.Union(

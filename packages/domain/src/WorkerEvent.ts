@@ -11,6 +11,7 @@
  * A consumer separates the two kinds by event_type.
  */
 import { Schema } from "effect"
+import { envelopeOf as envelopeSchema } from "./Envelope"
 
 /** `shutdown`: the worker stopped itself. `lost`: its heartbeats stopped and another process noticed. */
 export const WorkerStopReason = Schema.Literal("shutdown", "lost")
@@ -48,6 +49,8 @@ export type WorkerEventType = WorkerEvent["_tag"]
 
 export const workerEventTypes: ReadonlyArray<WorkerEventType> = ["WorkerStarted", "WorkerStopped"]
 
+const workerIdHeader = { wire: "worker_id", field: "workerId", schema: Schema.String } as const
+
 const envelopeOf = <
   Tag extends WorkerEventType,
   Payload extends Schema.Struct.Fields,
@@ -59,41 +62,7 @@ const envelopeOf = <
   >,
   tag: Tag,
   payload: Payload,
-) => {
-  const Wire = Schema.Struct({
-    event_type: Schema.Literal(tag),
-    worker_id: Schema.String,
-    timestamp: Schema.String,
-    payload: Schema.encodedSchema(Schema.Struct(payload)),
-    event_id: Schema.String,
-    producer: Schema.String,
-  })
-  return Schema.transform(Wire, Schema.encodedSchema(eventClass), {
-    strict: false,
-    decode: (wire) => ({
-      _tag: tag,
-      ...wire.payload,
-      eventId: wire.event_id,
-      workerId: wire.worker_id,
-      occurredAt: wire.timestamp,
-      producer: wire.producer,
-    }),
-    encode: (encoded) => {
-      const { _tag, eventId, workerId, occurredAt, producer, ...rest } = encoded as Record<
-        string,
-        unknown
-      >
-      return {
-        event_type: tag,
-        worker_id: workerId,
-        timestamp: occurredAt,
-        payload: rest,
-        event_id: eventId,
-        producer,
-      }
-    },
-  }).pipe(Schema.compose(eventClass))
-}
+) => envelopeSchema(eventClass, tag, payload, workerIdHeader)
 
 /** One worker event in its wire envelope (an object, before JSON). */
 export const WorkerEventEnvelope = Schema.Union(
