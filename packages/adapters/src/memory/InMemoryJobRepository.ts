@@ -8,9 +8,9 @@ import {
   JobRepository,
   type JobRepositoryShape,
   type JobSearch,
-  type JobStatus,
   RepositoryError,
   searchedJobId,
+  zeroStatusCounts,
 } from "@jobs/domain"
 import { Effect, Layer, Option, Ref } from "effect"
 
@@ -102,13 +102,7 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
     countByStatus: (search) =>
       Ref.get(store).pipe(
         Effect.map((state) => {
-          const counts: Record<JobStatus, number> = {
-            PENDING: 0,
-            RUNNING: 0,
-            COMPLETED: 0,
-            CANCELLED: 0,
-            FAILED: 0,
-          }
+          const counts = zeroStatusCounts()
           for (const job of state.jobs.values()) {
             if (search === undefined || matchesSearch(job, search)) {
               counts[job.status] += 1

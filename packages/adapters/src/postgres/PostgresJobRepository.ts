@@ -17,6 +17,7 @@ import {
   type JobStatusCounts,
   RepositoryError,
   searchedJobId,
+  zeroStatusCounts,
 } from "@jobs/domain"
 import { Effect, Layer, Option, Schema } from "effect"
 import { isUniqueViolation, toRepositoryError } from "./PostgresErrors"
@@ -84,13 +85,7 @@ const encodeEnvelope = Schema.encode(JobEventJson)
 
 /** Builds the counts from the GROUP BY status rows, with 0 for each status that has no row. */
 const toStatusCounts = (rows: ReadonlyArray<typeof CountRow.Type>): JobStatusCounts => {
-  const counts: Record<JobStatus, number> = {
-    PENDING: 0,
-    RUNNING: 0,
-    COMPLETED: 0,
-    CANCELLED: 0,
-    FAILED: 0,
-  }
+  const counts = zeroStatusCounts()
   for (const row of rows) {
     counts[row.status] = row.count
   }

@@ -2,7 +2,13 @@ import { Context, type Effect, Option, Schema } from "effect"
 import type { RepositoryError } from "../Errors"
 import type { Job } from "../Job"
 import type { JobCreated, JobEvent } from "../JobEvent"
-import { type JobId, JobId as JobIdSchema, type JobSearch, type JobStatus } from "../JobValues"
+import {
+  type JobId,
+  JobId as JobIdSchema,
+  type JobSearch,
+  type JobStatus,
+  jobStatuses,
+} from "../JobValues"
 
 /** Position after the last job of a page, in the list's order (newest first). */
 export const JobCursor = Schema.Struct({
@@ -29,6 +35,10 @@ export interface ListJobsQuery {
 
 /** Number of jobs in each status; every status is present, with 0 when no job has it. */
 export type JobStatusCounts = Readonly<Record<JobStatus, number>>
+
+/** A count of 0 for every status, for an adapter to add its counts to. */
+export const zeroStatusCounts = (): Record<JobStatus, number> =>
+  Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>
 
 export interface JobPage {
   readonly items: ReadonlyArray<Job>
