@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: [
       "packages/*/test/**/*.test.ts",
+      "packages/web/test/**/*.test.tsx",
       "scripts/test/**/*.test.ts",
       "packages/web/e2e/**/*.test.ts",
     ],

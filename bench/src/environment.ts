@@ -65,15 +65,24 @@ const memoryTotal = async () => {
 /** The 1-minute load average of the machine, with two decimals. */
 export const loadAverage = (): string => (os.loadavg()[0] ?? 0).toFixed(2)
 
+/** The installed version of a dev dependency of bench/, such as a peer job system. */
+const benchPackageVersion = async (packageName: string) => {
+  const file = path.join(ROOT_DIR, "bench/node_modules", packageName, "package.json")
+  return (JSON.parse(await readFile(file, "utf8")) as { version: string }).version
+}
+
 /** Label and value of each row of the environment table. */
 export const describeEnvironment = async (): Promise<ReadonlyArray<readonly [string, string]>> => {
-  const [bun, effect, postgres, redis, cpu, memory] = await Promise.all([
+  const [bun, effect, postgres, redis, cpu, memory, bullmq, pgBoss, graphile] = await Promise.all([
     orUnknown(bunVersion),
     orUnknown(effectVersion),
     orUnknown(postgresVersion),
     orUnknown(redisVersion),
     orUnknown(cpuModel),
     orUnknown(memoryTotal),
+    orUnknown(() => benchPackageVersion("bullmq")),
+    orUnknown(() => benchPackageVersion("pg-boss")),
+    orUnknown(() => benchPackageVersion("graphile-worker")),
   ])
   return [
     ["Node.js", process.version],
@@ -81,6 +90,9 @@ export const describeEnvironment = async (): Promise<ReadonlyArray<readonly [str
     ["effect", effect],
     ["PostgreSQL server", postgres],
     ["Redis server", redis],
+    ["bullmq", bullmq],
+    ["pg-boss", pgBoss],
+    ["graphile-worker", graphile],
     ["CPU", cpu],
     ["Cores (logical)", String(os.cpus().length)],
     ["RAM", memory],

@@ -26,6 +26,7 @@ interface Waiter {
 export class EventFeed {
   private readonly arrivals = new Map<string, Arrival>()
   private readonly waiters = new Map<string, Waiter>()
+  private readonly listeners = new Set<(arrival: Arrival) => void>()
   private failure: Error | undefined
 
   private constructor(private readonly client: SseClient) {}
@@ -74,6 +75,14 @@ export class EventFeed {
     })
   }
 
+  /** Calls `listener` with every event that arrives from now on; returns the unsubscribe. */
+  subscribe(listener: (arrival: Arrival) => void): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
   /** Drops what was kept for the job, once the caller needs none of its events any more. */
   forget(jobId: string): void {
     for (const key of this.arrivals.keys()) {
@@ -102,6 +111,9 @@ export class EventFeed {
         const arrival = { envelope, arrivedAt }
         this.arrivals.set(key, arrival)
         this.waiters.get(key)?.resolve(arrival)
+        for (const listener of this.listeners) {
+          listener(arrival)
+        }
       }
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error))

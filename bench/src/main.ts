@@ -7,7 +7,8 @@
 import { Stack } from "../../faults/support/harness"
 import { type Options, parseOptions, usage } from "./cli"
 import { describeEnvironment } from "./environment"
-import { renderEnvironment, renderScenario, table } from "./report"
+import { renderComparison, renderEnvironment, renderScenario, table } from "./report"
+import type { Figure } from "./scenario"
 import { scenarios } from "./scenarios/index"
 
 const progress = (line: string) => process.stderr.write(`${line}\n`)
@@ -61,6 +62,7 @@ const main = async (): Promise<number> => {
     (scenario) => options.only === undefined || scenario.name === options.only,
   )
   const summary: Array<Array<string>> = []
+  const figures: Array<Figure> = []
 
   for (const scenario of selected) {
     progress(`${scenario.name}: starting`)
@@ -70,6 +72,7 @@ const main = async (): Promise<number> => {
     try {
       const result = await scenario.run(options, stack, progress)
       sections.push(renderScenario(scenario.title, result))
+      figures.push(...(result.figures ?? []))
     } catch (error) {
       const logs = stack.processes.map((process) => process.logFile).join(", ")
       throw new Error(`scenario ${scenario.name} failed (process logs: ${logs || "none"})`, {
@@ -84,6 +87,13 @@ const main = async (): Promise<number> => {
     progress(`${scenario.name}: done in ${seconds} s`)
   }
 
+  if (figures.some((figure) => figure.system === "ours")) {
+    sections.push(
+      "## Comparison",
+      "Each cell is the median [min-max] across repetitions; a ratio divides our median by the other's median, so below 1 means ours is faster for latencies and slower for rates.",
+      renderComparison(figures),
+    )
+  }
   sections.push(table(["Scenario", "Wall time (s)"], summary))
   process.stdout.write(`${sections.join("\n\n")}\n`)
   return 0

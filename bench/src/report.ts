@@ -1,5 +1,5 @@
 /** Renders a run as Markdown that can be pasted into docs/benchmarks.md. */
-import type { Measure, ScenarioResult } from "./scenario"
+import type { Figure, Measure, ScenarioResult } from "./scenario"
 import { type Spread, spread } from "./stats"
 
 const escapeCell = (text: string) => text.replaceAll("|", "\\|")
@@ -12,9 +12,10 @@ export const table = (
     .map((cells) => `| ${cells.map(escapeCell).join(" | ")} |`)
     .join("\n")
 
-const millis = (value: number) => value.toFixed(1)
+// Sub-millisecond figures (the floor) keep two decimals, the rest one.
+const millis = (value: number) => value.toFixed(Math.abs(value) < 1 ? 2 : 1)
 
-const formatSpread = ({ median, min, max }: Spread) =>
+export const formatSpread = ({ median, min, max }: Spread) =>
   `${millis(median)} [${millis(min)}-${millis(max)}]`
 
 /** Builds one row per repetition, then the median [min-max] across repetitions. */
@@ -44,12 +45,75 @@ export const renderScenario = (title: string, result: ScenarioResult): string =>
   [
     `### ${title}`,
     table(["Setting", "Value"], result.settings),
-    table(
-      ["Measure", "Repetition", "Samples", "p50 (ms)", "p99 (ms)", "max (ms)"],
-      result.measures.flatMap(measureRows),
-    ),
+    ...(result.measures.length === 0
+      ? []
+      : [
+          table(
+            ["Measure", "Repetition", "Samples", "p50 (ms)", "p99 (ms)", "max (ms)"],
+            result.measures.flatMap(measureRows),
+          ),
+        ]),
+    ...(result.tables ?? []),
     ...result.notes,
   ].join("\n\n")
+
+/** The system name of our app in figures; every other name is a peer or a floor measure. */
+export const OURS = "ours"
+/** Figures of the machine's floor carry this metric; their system names the operation. */
+export const FLOOR_METRIC = "floor latency (ms)"
+
+const unique = (values: ReadonlyArray<string>) => [...new Set(values)]
+
+/** "2.31x": how many times our median is the other's median. */
+const ratio = (ours: Spread, other: Spread | undefined) =>
+  other === undefined || other.median === 0 ? "-" : `${(ours.median / other.median).toFixed(2)}x`
+
+/**
+ * One row per metric of ours: our figure, each peer's, then our median divided by each
+ * peer's median and, for latencies, by the floor's median of the same percentile.
+ */
+export const renderComparison = (figures: ReadonlyArray<Figure>): string => {
+  const floors = figures.filter((figure) => figure.metric === FLOOR_METRIC)
+  const floorNames = unique(floors.map((figure) => figure.system))
+  const peerNames = unique(
+    figures
+      .filter((figure) => figure.metric !== FLOOR_METRIC && figure.system !== OURS)
+      .map((figure) => figure.system),
+  )
+  const metrics = unique(
+    figures.filter((figure) => figure.system === OURS).map((figure) => figure.metric),
+  )
+  const find = (metric: string, system: string) =>
+    figures.find((figure) => figure.metric === metric && figure.system === system)?.value
+  const rows = metrics.map((metric) => {
+    const ours = figures.find((figure) => figure.metric === metric && figure.system === OURS)!
+    const floorOf = (name: string) =>
+      ours.percentile === undefined
+        ? undefined
+        : floors.find((figure) => figure.system === name && figure.percentile === ours.percentile)
+            ?.value
+    return [
+      metric,
+      formatSpread(ours.value),
+      ...peerNames.map((name) => {
+        const value = find(metric, name)
+        return value === undefined ? "-" : formatSpread(value)
+      }),
+      ...peerNames.map((name) => ratio(ours.value, find(metric, name))),
+      ...floorNames.map((name) => ratio(ours.value, floorOf(name))),
+    ]
+  })
+  return table(
+    [
+      "Metric",
+      "Ours",
+      ...peerNames,
+      ...peerNames.map((name) => `Ours / ${name}`),
+      ...floorNames.map((name) => `Ours / ${name}`),
+    ],
+    rows,
+  )
+}
 
 export const renderEnvironment = (
   command: string,

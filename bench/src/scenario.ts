@@ -3,7 +3,7 @@
  * exports a `Scenario`, listed once in `scenarios/index.ts`.
  */
 import type { Stack } from "../../faults/support/harness"
-import type { Summary } from "./stats"
+import type { Spread, Summary } from "./stats"
 
 /** Options from the command line, the same for every scenario. */
 export interface RunSettings {
@@ -21,12 +21,33 @@ export interface Measure {
   readonly repetitions: ReadonlyArray<Summary>
 }
 
+/**
+ * One headline figure of one system, for the comparison table at the end of the report,
+ * which divides our figure by the floor's and each peer's figure of the same metric.
+ */
+export interface Figure {
+  /** What is measured, such as "pickup latency p99 (ms)"; equal for the systems compared. */
+  readonly metric: string
+  /** "ours", a peer's name, or a floor measure's name. */
+  readonly system: string
+  /** Median [min-max] across the repetitions. */
+  readonly value: Spread
+  /** For latencies: which percentile, so the floor of the same percentile is the divisor. */
+  readonly percentile?: "p50" | "p99"
+  /** True for rates (jobs/s), false for latencies and sizes. */
+  readonly higherIsBetter: boolean
+}
+
 export interface ScenarioResult {
   /** Settings of this scenario as label and value, such as ["Samples per repetition", "200"]. */
   readonly settings: ReadonlyArray<readonly [string, string]>
   readonly measures: ReadonlyArray<Measure>
   /** Sentences printed under the table: caveats of the method or of this run. */
   readonly notes: ReadonlyArray<string>
+  /** Further Markdown tables, for figures that are not latency percentiles. */
+  readonly tables?: ReadonlyArray<string>
+  /** Headline figures for the comparison at the end of the report. */
+  readonly figures?: ReadonlyArray<Figure>
 }
 
 export interface Scenario {

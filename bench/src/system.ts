@@ -1,54 +1,128 @@
 /**
  * The app under measurement: a fresh, migrated database on the shared PostgreSQL
  * (127.0.0.1:5432), the shared Redis (127.0.0.1:6379) with a Pub/Sub channel no other run
- * uses, one API server and one worker process on free loopback ports. Every part registers
- * its cleanup on the caller's stack, so the processes are killed by PID and the database is
- * dropped even when the scenario fails.
+ * uses, one API server and one or more worker processes on free loopback ports. Every part
+ * registers its cleanup on the caller's stack, so the processes are killed by PID and the
+ * database is dropped even when the scenario fails.
  */
 
-import { type Backend, type Stack, startApi, startWorker } from "../../faults/support/harness"
+import type { Stack } from "../../faults/support/harness"
+import { closedPort } from "../../packages/adapters/test/support/Network"
 import {
   createTestDatabase,
   dropTestDatabase,
   newTestDatabase,
+  type TestDatabase,
 } from "../../packages/adapters/test/support/TestDatabase"
 import { REDIS_URL, uniqueChannel } from "../../packages/adapters/test/support/TestRedis"
-import type { RunningProcess } from "../../packages/server/test/support/Processes"
+import {
+  type RunningProcess,
+  SERVER_ENTRY,
+  WORKER_ENTRY,
+} from "../../packages/server/test/support/Processes"
+import { awaitLine, startScript } from "./children"
 import { EventFeed } from "./events"
+
+/** The worker's default in these runs, high enough that no sample waits for a free slot. */
+export const DEFAULT_CONCURRENCY = 100
+
+export interface SystemOptions {
+  /** Worker processes to start now (default 1); more can be added with `addWorker`. */
+  readonly workers?: number
+  /** WORKER_CONCURRENCY of each worker (default 100). */
+  readonly concurrency?: number
+  /** SSE_MAX_CLIENTS of the API server; unset keeps the server's default. */
+  readonly sseMaxClients?: number
+}
 
 export interface System {
   readonly baseUrl: string
+  readonly database: TestDatabase
   readonly api: RunningProcess
+  /** The first worker, or undefined when none was started. */
   readonly worker: RunningProcess
+  readonly workers: ReadonlyArray<RunningProcess>
   /** Every event of GET /api/events, with the time each one arrived. */
   readonly events: EventFeed
+  /** Starts one more worker with the system's concurrency and resolves once it has started. */
+  readonly addWorker: () => Promise<RunningProcess>
 }
 
-/**
- * Starts the system. The processes get WORKER_CONCURRENCY=100 and LOG_LEVEL=info from
- * the fault harness's process settings, and write their output to test-output/<name>-<pid>.log.
- */
-export const startSystem = async (stack: Stack, name: string): Promise<System> => {
-  // The migrations run here, once, so the API server and the worker never race to
-  // create the migrations table.
+/** Creates a fresh database with the app's schema, dropped when `stack` closes. */
+export const prepareDatabase = async (stack: Stack): Promise<TestDatabase> => {
   const database = newTestDatabase()
   // NOTE: a signal during CREATE DATABASE can run this drop before the create commits,
   // which leaves an empty jobs_test_* database behind.
   stack.defer("drop the database", () => dropTestDatabase(database))
+  // The migrations run here, once, so the API server and the worker never race to
+  // create the migrations table.
   await createTestDatabase({ database, migrate: true })
+  return database
+}
 
-  const backend: Backend = {
-    databaseUrl: database.url,
-    redisUrl: REDIS_URL,
-    channel: uniqueChannel("job_events_bench"),
-    redis: undefined,
-    postgres: undefined,
+/**
+ * Starts the system on `database` (a new one when not given). Both processes run with
+ * LOG_LEVEL=info and the default logfmt format, and write their output to
+ * test-output/<name>-<pid>.log.
+ */
+export const startSystem = async (
+  stack: Stack,
+  name: string,
+  options: SystemOptions = {},
+  given?: TestDatabase,
+): Promise<System> => {
+  const database = given ?? (await prepareDatabase(stack))
+  const common = {
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    EVENTS_CHANNEL: uniqueChannel("job_events_bench"),
+    LOG_LEVEL: "info",
   }
-  const api = await startApi(stack, backend, `${name}-api`)
-  const worker = await startWorker(stack, backend, `${name}-worker`)
 
-  const events = await EventFeed.open(api.baseUrl)
+  const port = await closedPort()
+  const api = startScript(stack, `${name}-api`, SERVER_ENTRY, {
+    ...common,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    ...(options.sseMaxClients === undefined
+      ? {}
+      : { SSE_MAX_CLIENTS: String(options.sseMaxClients) }),
+  })
+  const listening = awaitLine(stack, api, /message="Listening on /)
+  const baseUrl = `http://127.0.0.1:${port}`
+
+  const workers: Array<RunningProcess> = []
+  let started = 0
+  const addWorker = async () => {
+    const workerId = `${name}-worker-${++started}`
+    const worker = startScript(stack, workerId, WORKER_ENTRY, {
+      ...common,
+      WORKER_ID: workerId,
+      WORKER_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
+    })
+    await awaitLine(stack, worker, /message="worker started"/)
+    workers.push(worker)
+    return worker
+  }
+  // The workers start while the API server starts, which halves the wait on a busy machine.
+  await Promise.all([listening, ...Array.from({ length: options.workers ?? 1 }, () => addWorker())])
+
+  const events = await EventFeed.open(baseUrl)
   stack.defer("close the event stream", async () => events.close())
 
-  return { baseUrl: api.baseUrl, api: api.process, worker, events }
+  return {
+    baseUrl,
+    database,
+    api,
+    get worker() {
+      const first = workers[0]
+      if (first === undefined) {
+        throw new Error("this system has no worker")
+      }
+      return first
+    },
+    workers,
+    events,
+    addWorker,
+  }
 }

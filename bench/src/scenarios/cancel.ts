@@ -22,10 +22,11 @@ import { summarize } from "../stats"
 import { type System, startSystem } from "../system"
 
 const FULL_SAMPLES = 200
-const SMOKE_SAMPLES = 10
+const SMOKE_SAMPLES = 5
 // Unmeasured samples first, so the first requests, which run code paths for the
 // first time and open the HTTP connections, do not land in the first repetition.
 const WARMUP_SAMPLES = 5
+const SMOKE_WARMUP_SAMPLES = 1
 const JOB_DURATION_SECONDS = 30
 const MIN_GAP_MILLIS = 10
 const MAX_GAP_MILLIS = 100
@@ -101,7 +102,8 @@ export const cancel: Scenario = {
       stopped: new LogWatch(system.worker, STOPPED_MESSAGE),
     }
 
-    for (let index = 0; index < WARMUP_SAMPLES; index++) {
+    const warmups = settings.smoke ? SMOKE_WARMUP_SAMPLES : WARMUP_SAMPLES
+    for (let index = 0; index < warmups; index++) {
       await measureOne(system, logs, `bench cancel warm-up ${index + 1}`)
     }
 
@@ -140,7 +142,7 @@ export const cancel: Scenario = {
       settings: [
         ["Samples per repetition", String(samples)],
         ["Repetitions", String(settings.repetitions)],
-        ["Warm-up samples (not counted)", String(WARMUP_SAMPLES)],
+        ["Warm-up samples (not counted)", String(warmups)],
         ["Job duration", `${JOB_DURATION_SECONDS} s`],
         ["Pause between samples", `random ${MIN_GAP_MILLIS}-${MAX_GAP_MILLIS} ms`],
         ["Processes", "1 API server, 1 worker (WORKER_CONCURRENCY=100), 1 SSE client"],

@@ -115,3 +115,17 @@ it("event stream sends a created job's event and ends when the client leaves", a
 
   await openStreamsReach(before)
 })
+
+it("event stream sends a named keep-alive event at once", async () => {
+  const client = await SseClient.open(`${server.baseUrl}/api/events`)
+
+  const opening = await client.nextFrame()
+  const keepAlive = await client.nextFrame()
+  client.close()
+
+  expect(opening.retry).toMatch(/^\d+$/)
+  expect(keepAlive.event).toBe("keep-alive")
+  expect(keepAlive.id).toBeUndefined()
+  const payload = JSON.parse(keepAlive.data ?? "") as { readonly serverTime: string }
+  expect(Math.abs(Date.parse(payload.serverTime) - Date.now())).toBeLessThan(10_000)
+})

@@ -95,7 +95,7 @@ it("event stream response ends at a gap and a new stream receives events", async
 
   await reportGap()
 
-  await expect(first.nextFrame()).rejects.toThrow("the event stream ended")
+  await expect(first.nextData()).rejects.toThrow("the event stream ended")
   await openStreamsReach(0)
 
   const second = await SseClient.open(`${server.baseUrl}/api/events`)

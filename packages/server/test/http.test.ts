@@ -2,6 +2,8 @@
  * The HTTP API on a real server: NodeHttpServer on a random port, PostgreSQL in a
  * throwaway database and Redis on a channel of this file only.
  */
+
+import { SqlClient } from "@effect/sql"
 import { InMemoryEventBus, Postgres, PostgresJobRepository, RedisEventBus } from "@jobs/adapters"
 import {
   EventPublisher,
@@ -720,6 +722,33 @@ describe("with Redis down", () => {
     })
 
     expect(created.status).toBe(201)
+  })
+})
+
+describe("abandoned jobs", () => {
+  it("API fails a running job whose worker went silent", async () => {
+    const job = await createRunningJob("orphaned")
+    // As if its worker, the only one, had died 30 s ago without a heartbeat since.
+    await Effect.runPromise(
+      Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) =>
+          sql`UPDATE jobs SET started_at = now() - interval '30 seconds' WHERE id = ${job.id}`,
+      ).pipe(Effect.provide(Postgres.layer({ url: database.redactedUrl })), Effect.scoped),
+    )
+
+    const deadline = Date.now() + 5_000
+    let status = job.status
+    while (status !== "FAILED" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      status = ((await (await get(`/api/jobs/${job.id}`)).json()) as JobJson).status
+    }
+
+    expect(status).toBe("FAILED")
+    const log = (await (await get(`/api/jobs/${job.id}/events`)).json()) as {
+      readonly items: ReadonlyArray<{ readonly event_type: string; readonly producer: string }>
+    }
+    expect(log.items.at(-1)).toMatchObject({ event_type: "JobFailed", producer: "api" })
   })
 })
 

@@ -36,6 +36,7 @@ import {
   Schema,
   TestClock,
 } from "effect"
+import { captureLogs } from "../../adapters/test/support/TestLogs"
 
 // Records every published event in order, so tests assert on exactly what was published
 // without racing a subscriber.
@@ -122,6 +123,22 @@ describe("registerWorker", () => {
       })
     }).pipe(Effect.provide(testLayer)),
   )
+
+  it.effect("warns when another live process has the same worker id", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      yield* registerWorker(registration("box-1"))
+      yield* TestClock.adjust("3 seconds")
+
+      yield* registerWorker({ host: "box-2", pid: 200, concurrency: 2 })
+      yield* registerWorker({ host: "box-2", pid: 200, concurrency: 2 })
+
+      const warnings = logs.lines.filter((line) => line.includes("used this worker id"))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain("otherHost=box-1")
+      expect(warnings[0]).toContain("otherPid=100")
+    }).pipe(Effect.provide(testLayer), Effect.provide(logs.layer))
+  })
 })
 
 describe("beatWorker", () => {

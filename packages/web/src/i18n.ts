@@ -1,7 +1,8 @@
 /**
- * UI texts in Japanese and English. The language is chosen once per page load from the
- * browser's preferred languages (see `pickLanguage`). Messages from the API stay as the API
- * wrote them (English), after a translated sentence that introduces them.
+ * UI texts in Japanese and English. The language is the one the user chose with the switch in
+ * the header (remembered in localStorage), or else the first supported one of the browser's
+ * preferred languages (see `pickLanguage`). Messages from the API stay as the API wrote them
+ * (English), after a translated sentence that introduces them.
  */
 import type { JobStatus } from "@jobs/domain"
 import { createContext, useContext } from "react"
@@ -17,6 +18,18 @@ export interface Messages {
     readonly connecting: string
     readonly open: string
     readonly reconnecting: string
+    /** The browser has no network, or the stream has failed to open for a while. */
+    readonly offline: string
+    /** Age of the last keep-alive event of the stream, in whole seconds. */
+    readonly keepAliveAge: (seconds: number) => string
+    readonly noKeepAlive: string
+  }
+
+  readonly preferences: {
+    readonly languageLabel: string
+    readonly languageNames: Readonly<Record<Language, string>>
+    readonly themeLabel: string
+    readonly themes: Readonly<Record<"system" | "light" | "dark", string>>
   }
 
   readonly form: {
@@ -57,6 +70,28 @@ export interface Messages {
     readonly progressLabel: (jobName: string) => string
     /** Elapsed and total seconds of a RUNNING job, shown beside its progress bar. */
     readonly progressValue: (elapsed: number, total: number) => string
+    /** Accessible name of the group of status filter buttons. */
+    readonly filterLabel: string
+    readonly filterAll: string
+    /** A filter button's text: the status or "All", and its count when known. */
+    readonly filterWithCount: (label: string, count: number | undefined) => string
+    readonly searchLabel: string
+    readonly searchPlaceholder: string
+    readonly searchHint: string
+    readonly searchClear: string
+    readonly loadMore: string
+    readonly loadingMore: string
+    /** Shown when a status filter, a search or both match no job. */
+    readonly emptyFiltered: (status: string | null, search: string) => string
+    /** Hidden text after a job's name link, saying what the link opens. */
+    readonly openDetail: string
+  }
+
+  readonly detail: {
+    /** Accessible name of the region where the selected job's details appear. */
+    readonly regionLabel: string
+    readonly heading: string
+    readonly nothingSelected: string
   }
 
   readonly workers: {
@@ -99,6 +134,17 @@ const en: Messages = {
     connecting: "Connecting to live updates…",
     open: "Live updates on",
     reconnecting: "Live updates lost, reconnecting…",
+    offline: "Offline: live updates are not arriving",
+    keepAliveAge: (seconds) =>
+      seconds === 1 ? "last keep-alive 1 s ago" : `last keep-alive ${seconds} s ago`,
+    noKeepAlive: "no keep-alive yet",
+  },
+
+  preferences: {
+    languageLabel: "Language",
+    languageNames: { ja: "日本語", en: "English" },
+    themeLabel: "Theme",
+    themes: { system: "System", light: "Light", dark: "Dark" },
   },
 
   form: {
@@ -135,6 +181,31 @@ const en: Messages = {
     runningOn: (workerId) => `Worker: ${workerId}`,
     progressLabel: (jobName) => `Progress of ${jobName}`,
     progressValue: (elapsed, total) => `${elapsed} / ${total} s`,
+    filterLabel: "Filter by status",
+    filterAll: "All",
+    filterWithCount: (label, count) => (count === undefined ? label : `${label} (${count})`),
+    searchLabel: "Search jobs",
+    searchPlaceholder: "Part of a name, or a job ID",
+    searchHint: "Matches names containing the text (ignoring case) or the exact job ID.",
+    searchClear: "Clear search",
+    loadMore: "Load more",
+    loadingMore: "Loading…",
+    emptyFiltered: (status, search) => {
+      if (status !== null && search !== "") {
+        return `No ${status} job matches "${search}".`
+      }
+      if (status !== null) {
+        return `No job is ${status}.`
+      }
+      return `No job matches "${search}".`
+    },
+    openDetail: "(show details)",
+  },
+
+  detail: {
+    regionLabel: "Job details",
+    heading: "Job details",
+    nothingSelected: "Select a job name in the list to see its details here.",
   },
 
   workers: {
@@ -186,6 +257,16 @@ const ja: Messages = {
     connecting: "リアルタイム更新に接続中…",
     open: "リアルタイム更新: オン",
     reconnecting: "リアルタイム更新が切断されました。再接続中…",
+    offline: "オフライン: リアルタイム更新が届いていません",
+    keepAliveAge: (seconds) => `最後のキープアライブ: ${seconds} 秒前`,
+    noKeepAlive: "キープアライブ未受信",
+  },
+
+  preferences: {
+    languageLabel: "言語",
+    languageNames: { ja: "日本語", en: "English" },
+    themeLabel: "配色",
+    themes: { system: "システム設定", light: "ライト", dark: "ダーク" },
   },
 
   form: {
@@ -222,6 +303,32 @@ const ja: Messages = {
     runningOn: (workerId) => `ワーカー: ${workerId}`,
     progressLabel: (jobName) => `${jobName} の進捗`,
     progressValue: (elapsed, total) => `${elapsed} / ${total} 秒`,
+    filterLabel: "状態で絞り込み",
+    filterAll: "すべて",
+    filterWithCount: (label, count) => (count === undefined ? label : `${label}（${count}）`),
+    searchLabel: "ジョブを検索",
+    searchPlaceholder: "名前の一部、またはジョブ ID",
+    searchHint:
+      "名前にその文字列を含むジョブ（大文字と小文字は区別しない）か、ID が完全に一致するジョブを表示します。",
+    searchClear: "検索をクリア",
+    loadMore: "さらに読み込む",
+    loadingMore: "読み込み中…",
+    emptyFiltered: (status, search) => {
+      if (status !== null && search !== "") {
+        return `「${search}」に一致する ${status} のジョブはありません。`
+      }
+      if (status !== null) {
+        return `${status} のジョブはありません。`
+      }
+      return `「${search}」に一致するジョブはありません。`
+    },
+    openDetail: "（詳細を表示）",
+  },
+
+  detail: {
+    regionLabel: "ジョブの詳細",
+    heading: "ジョブの詳細",
+    nothingSelected: "一覧でジョブ名を選ぶと、ここに詳細が表示されます。",
   },
 
   workers: {

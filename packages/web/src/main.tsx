@@ -1,18 +1,22 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query"
 import { StrictMode } from "react"
 import { createRoot } from "react-dom/client"
 import { App } from "./App"
 import { ApiRuntimeContext } from "./api/ApiRuntimeContext"
 import { makeApiRuntime } from "./api/JobsClient"
-import { dictionaries, I18nContext, pickLanguage } from "./i18n"
+import { PreferencesProvider, readInitialPreferences } from "./Preferences"
 import "./styles.css"
 
-const language = pickLanguage(navigator.languages)
-const i18n = { language, messages: dictionaries[language] }
-document.documentElement.lang = language
-document.title = i18n.messages.appName
+const preferences = readInitialPreferences()
 
 // The API is served from this page's origin: the Vite dev server proxies /api to it.
 const runtime = makeApiRuntime(window.location.origin)
+
+// Server state lives in this cache. The event stream keeps it current, so a query is not
+// refetched just because the window regains focus.
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { refetchOnWindowFocus: false } },
+})
 
 const container = document.getElementById("root")
 if (container === null) {
@@ -21,10 +25,12 @@ if (container === null) {
 
 createRoot(container).render(
   <StrictMode>
-    <I18nContext.Provider value={i18n}>
+    <PreferencesProvider initial={preferences}>
       <ApiRuntimeContext.Provider value={runtime}>
-        <App />
+        <QueryClientProvider client={queryClient}>
+          <App />
+        </QueryClientProvider>
       </ApiRuntimeContext.Provider>
-    </I18nContext.Provider>
+    </PreferencesProvider>
   </StrictMode>,
 )

@@ -39,7 +39,7 @@ export const PENDING_SWEEP_INTERVAL = Duration.seconds(5)
 
 /**
  * How often the worker looks for RUNNING jobs whose worker stopped sending
- * heartbeats. Every worker checks, so any live worker fails a dead worker's jobs.
+ * heartbeats. Every worker checks, and so does the API, so a dead worker's jobs fail even when it was the last worker.
  * Bound: a job counts as abandoned 10 s (HEARTBEAT_TIMEOUT) after its last beat,
  * and the next check comes at most 2 s later, so it becomes FAILED 10 to 12 s after
  * that beat. Beats come every 1 s (HEARTBEAT_INTERVAL), so this is 9 to 12 s after
@@ -171,22 +171,29 @@ export const sweepPending = (
   runs: JobRuns.JobRuns,
 ): Effect.Effect<void, RepositoryError, JobServices> =>
   pendingJobs.pipe(
-    Effect.tap((pending) =>
-      pending.length === 0
-        ? Effect.void
-        : Effect.logInfo("pending jobs found in the store").pipe(
-            Effect.annotateLogs({ count: pending.length }),
-          ),
-    ),
     Effect.flatMap((pending) =>
       Effect.gen(function* () {
-        for (const [index, job] of pending.entries()) {
-          if ((yield* runs.start(job.id)) === "full") {
-            yield* Effect.logDebug("every slot taken, sweep stops").pipe(
-              Effect.annotateLogs({ leftPending: pending.length - index }),
-            )
-            return
+        let started = 0
+        for (const job of pending) {
+          const result = yield* runs.start(job.id)
+          if (result === "full") {
+            break
           }
+          if (result === "started") {
+            started++
+          }
+        }
+        // A job that waits for a free slot is found by every sweep, so only a sweep
+        // that started something is worth an info line.
+        const summary = { found: pending.length, started }
+        if (started > 0) {
+          yield* Effect.logInfo("pending jobs found in the store").pipe(
+            Effect.annotateLogs(summary),
+          )
+        } else if (pending.length > 0) {
+          yield* Effect.logDebug("pending jobs found, none started here").pipe(
+            Effect.annotateLogs(summary),
+          )
         }
       }),
     ),

@@ -12,7 +12,8 @@ import * as Logging from "./Logging"
  * program runs with the configured logger. If it fails, one `error` line
  * describes the failure (the full cause goes to the debug level) and the process
  * exits with code 1. SIGTERM or SIGINT interrupts the program, runs its
- * finalizers and exits with code 0.
+ * finalizers and exits with code 0. Further signals during that shutdown are
+ * logged and otherwise ignored, so they cannot cut the finalizers short.
  */
 export const runMain = <C extends Logging.LoggingConfig, E>(
   config: Config.Config<C>,
@@ -27,6 +28,21 @@ export const runMain = <C extends Logging.LoggingConfig, E>(
       Effect.provide(Logging.layer(settings)),
     )
   })
+  // NodeRuntime.runMain handles the first SIGINT or SIGTERM and then removes its
+  // listener, after which Node's default action would end the process at once. Under
+  // `node --watch` and `bun run dev` a stop brings two signals (one to the process
+  // group, one forwarded by the watcher), and the second one would skip the requeue of
+  // the worker's jobs. These listeners keep the default action away; the finalizers
+  // have their own time limits, so the shutdown still ends.
+  let signalsReceived = 0
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      signalsReceived++
+      if (signalsReceived > 1) {
+        process.stderr.write(`level=info message="${signal} received while already stopping"\n`)
+      }
+    })
+  }
   NodeRuntime.runMain(main, { disablePrettyLogger: true, disableErrorReporting: true })
 }
 

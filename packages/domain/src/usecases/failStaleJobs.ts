@@ -1,5 +1,5 @@
 /**
- * Recovery from crashed workers: any live worker fails the RUNNING jobs whose
+ * Recovery from crashed workers: any live worker, or the API, fails the RUNNING jobs whose
  * worker stopped sending heartbeats.
  */
 import { Clock, Duration, Effect, Either, Option } from "effect"

@@ -22,6 +22,16 @@ export const registerWorker = Effect.fn("registerWorker")(function* (
 ) {
   const registry = yield* WorkerRegistry
   const { worker, event } = Worker.start(registration, yield* nextEventMeta)
+  const earlier = yield* registry.findById(worker.id)
+  if (
+    Option.isSome(earlier) &&
+    Worker.isAlive(earlier.value, worker.startedAt) &&
+    (earlier.value.pid !== worker.pid || earlier.value.host !== worker.host)
+  ) {
+    yield* Effect.logWarning(
+      "another process used this worker id within the last 10 s; if it still runs, give each worker its own WORKER_ID",
+    ).pipe(Effect.annotateLogs({ otherHost: earlier.value.host, otherPid: earlier.value.pid }))
+  }
   yield* registry.register(worker)
   yield* publishStoredEvent(event)
   yield* Effect.logInfo("worker registered").pipe(
@@ -99,7 +109,10 @@ export const markLostWorkers = Effect.fn("markLostWorkers")(function* (
   for (const worker of silent) {
     if (yield* stopAndPublish(worker, "lost")) {
       yield* Effect.logWarning("worker lost: it stopped sending heartbeats").pipe(
-        Effect.annotateLogs({ lostWorkerId: worker.id, lastHeartbeatAt: worker.lastHeartbeatAt }),
+        Effect.annotateLogs({
+          lostWorkerId: worker.id,
+          lastHeartbeatAt: worker.lastHeartbeatAt.toISOString(),
+        }),
       )
       marked++
     }

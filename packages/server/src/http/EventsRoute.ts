@@ -4,9 +4,15 @@
  *
  * The stream starts with a comment and a `retry:` line, then sends each event as
  * an `id:` line (the event id) and one `data:` line (the same JSON envelope as on
- * Redis). There are no `event:` lines, so `EventSource.onmessage` receives every
- * event. A comment every 15 seconds keeps proxies from closing an idle
- * connection.
+ * Redis). Domain events have no `event:` line, so `EventSource.onmessage`
+ * receives every one of them.
+ *
+ * A keep-alive goes out at once and then every 15 seconds, as a named event
+ * (`event: keep-alive`, data `{"serverTime": ISO 8601}`). It keeps proxies from
+ * closing an idle connection, and because it is an event rather than a comment,
+ * a browser can listen for it with `addEventListener("keep-alive")` and show that
+ * the stream is alive. Named events never reach `onmessage`, so a client that
+ * reads only domain events does not see it.
  *
  * The response ends when the event bus ends the subscriber's stream, because
  * events may have been missed (Redis restarted, say). The browser's EventSource
@@ -19,7 +25,7 @@
  */
 import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
 import { type DomainEvent, EventSubscriber, encodeEventJson } from "@jobs/domain"
-import { Deferred, Duration, Effect, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Schedule, Stream } from "effect"
 
 /** Used when the server is not configured otherwise (SSE_MAX_CLIENTS). */
 export const DEFAULT_MAX_CLIENTS = 10_000
@@ -32,7 +38,12 @@ const KEEP_ALIVE_INTERVAL = Duration.seconds(15)
 const RECONNECT_DELAY_MILLIS = 3000
 
 const OPENING = `: connected\nretry: ${RECONNECT_DELAY_MILLIS}\n\n`
-const KEEP_ALIVE = ": keep-alive\n\n"
+
+/** The SSE event name of the keep-alive; domain events are unnamed (`message`). */
+export const KEEP_ALIVE_EVENT = "keep-alive"
+
+const formatKeepAlive = (nowMillis: number): string =>
+  `event: ${KEEP_ALIVE_EVENT}\ndata: ${JSON.stringify({ serverTime: new Date(nowMillis).toISOString() })}\n\n`
 
 const formatEvent = (event: DomainEvent): string =>
   `id: ${event.eventId}\ndata: ${encodeEventJson(event)}\n\n`
@@ -50,7 +61,11 @@ const clientStream = (
   events: Stream.Stream<DomainEvent>,
   closing: Deferred.Deferred<void>,
 ): Stream.Stream<Uint8Array> => {
-  const keepAlive = Stream.tick(KEEP_ALIVE_INTERVAL).pipe(Stream.drop(1), Stream.as(KEEP_ALIVE))
+  // The first keep-alive goes out at once, so a client learns at open that they arrive.
+  const keepAlive = Stream.repeatEffectWithSchedule(
+    Effect.map(Clock.currentTimeMillis, formatKeepAlive),
+    Schedule.spaced(KEEP_ALIVE_INTERVAL),
+  )
   return Stream.make(OPENING).pipe(
     Stream.concat(
       Stream.merge(Stream.map(events, formatEvent), keepAlive, { haltStrategy: "left" }),

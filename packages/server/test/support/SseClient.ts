@@ -109,12 +109,16 @@ export class SseClient {
     })
   }
 
-  /** Resolves with the next frame that has `data:`, skipping comment-only frames. */
+  /**
+   * Resolves with the next frame that `EventSource.onmessage` would receive: one with `data:`
+   * and no event name other than `message`. Comment-only frames and named events, such as the
+   * keep-alive, are skipped.
+   */
   async nextData(waitMillis = DEFAULT_WAIT_MILLIS): Promise<SseFrame> {
     const deadline = Date.now() + waitMillis
     for (;;) {
       const frame = await this.nextFrame(Math.max(deadline - Date.now(), 0))
-      if (frame.data !== undefined) {
+      if (frame.data !== undefined && (frame.event === undefined || frame.event === "message")) {
         return frame
       }
     }

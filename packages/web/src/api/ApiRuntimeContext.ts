@@ -43,3 +43,23 @@ export const useApiCall = (): (<A>(
     [runtime, messages],
   )
 }
+
+/**
+ * Returns a function for TanStack Query's `queryFn`: it runs an API call and resolves with its
+ * value, or rejects with an Error whose message is the sentence `useApiCall` would give.
+ */
+export const useApiQuery = (): (<A>(
+  call: Effect.Effect<A, ApiFailure, JobsClient>,
+) => Promise<A>) => {
+  const callApi = useApiCall()
+  return useCallback(
+    <A>(call: Effect.Effect<A, ApiFailure, JobsClient>): Promise<A> =>
+      callApi(call).then(
+        Either.match({
+          onLeft: (message) => Promise.reject(new Error(message)),
+          onRight: (value) => Promise.resolve(value),
+        }),
+      ),
+    [callApi],
+  )
+}

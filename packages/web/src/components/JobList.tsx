@@ -1,26 +1,42 @@
-import { isTerminal, Job, type JobId } from "@jobs/domain"
+import { isTerminal, Job, type JobId, type JobStatus } from "@jobs/domain"
 import { Effect, Either } from "effect"
-import { useId, useMemo, useState } from "react"
+import { type MouseEvent, useId, useMemo, useState } from "react"
 import { useApiCall } from "../api/ApiRuntimeContext"
 import { JobsClient } from "../api/JobsClient"
+import { useDebouncedValue } from "../hooks/useDebouncedValue"
+import { useJobCounts, useJobList } from "../hooks/useJobs"
+import { useNow } from "../hooks/useNow"
 import { useI18n } from "../i18n"
 import { type ReasonMap, reasonFor } from "../state/jobList"
+import { jobFilter } from "../state/jobPages"
+import { JobFilters } from "./JobFilters"
 import { JobProgress } from "./JobProgress"
 import { JobStatusBadge } from "./JobStatusBadge"
 
 export interface JobListProps {
-  readonly jobs: ReadonlyArray<Job.Job>
   readonly reasons: ReasonMap
-  readonly loading: boolean
-  readonly loadError: string | null
-  readonly onRetry: () => void
-  /** The page's shared clock, for the progress bars of RUNNING jobs. */
-  readonly now: number
   /** Receives the job returned by a successful cancel, and the new job of a re-run. */
   readonly onJobChanged: (job: Job.Job) => void
   /** Asks for a fresh copy of a job whose cancel failed, as the shown status may be stale. */
   readonly onJobStale: (id: JobId) => void
+  /** Called with the job's id when the user activates its name. */
+  readonly onSelectJob: (id: JobId) => void
+  readonly selectedJobId: JobId | null
 }
+
+// The list follows the search box once typing has paused this long, so a fast typist does not
+// send a request per key.
+const SEARCH_DEBOUNCE_MS = 250
+
+// The progress bars of RUNNING jobs move in whole seconds, so one tick a second is enough.
+const PROGRESS_TICK_MS = 1_000
+
+/** The hash route of a job's detail, which App reads back after a reload. */
+export const jobHref = (id: JobId): string => `#/jobs/${id}`
+
+// A click with a modifier key keeps the browser's own meaning (open in a new tab, say).
+const isPlainClick = (click: MouseEvent): boolean =>
+  click.button === 0 && !click.metaKey && !click.ctrlKey && !click.shiftKey && !click.altKey
 
 interface CommandFailure {
   readonly command: "cancel" | "rerun"
@@ -41,23 +57,32 @@ const without = (ids: ReadonlySet<JobId>, id: JobId): ReadonlySet<JobId> => {
 }
 
 /**
- * Renders the jobs, newest first, with a Cancel button on each job that can still be cancelled
- * and a Re-run button on each finished one.
+ * Renders the jobs of the chosen status and search, newest first, a page at a time, with a
+ * Cancel button on each job that can still be cancelled and a Re-run button on each finished
+ * one. A job's name opens its details.
  */
 export const JobList = ({
-  jobs,
   reasons,
-  loading,
-  loadError,
-  onRetry,
-  now,
   onJobChanged,
   onJobStale,
+  onSelectJob,
+  selectedJobId,
 }: JobListProps) => {
   const { language, messages } = useI18n()
   const text = messages.list
   const callApi = useApiCall()
   const headingId = useId()
+
+  const [status, setStatus] = useState<JobStatus | null>(null)
+  const [search, setSearch] = useState("")
+  const settledSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS)
+  const filter = useMemo(() => jobFilter(status, settledSearch), [status, settledSearch])
+  const list = useJobList(filter)
+  const counts = useJobCounts(filter.q)
+  const { jobs, loading, loadError } = list
+
+  const anyRunning = jobs.some((job) => job.status === "RUNNING")
+  const now = useNow(PROGRESS_TICK_MS, anyRunning)
 
   const [cancelling, setCancelling] = useState<ReadonlySet<JobId>>(new Set())
   const [rerunning, setRerunning] = useState<ReadonlySet<JobId>>(new Set())
@@ -109,12 +134,20 @@ export const JobList = ({
     <section className="panel" aria-labelledby={headingId}>
       <h2 id={headingId}>{text.heading}</h2>
 
+      <JobFilters
+        status={status}
+        onStatusChange={setStatus}
+        search={search}
+        onSearchChange={setSearch}
+        counts={counts}
+      />
+
       {loadError !== null && (
         <div className="alert" role="alert">
           <p>
             <strong>{text.loadFailed}</strong> {loadError}
           </p>
-          <button type="button" className="button" onClick={onRetry}>
+          <button type="button" className="button" onClick={list.reload}>
             {text.retry}
           </button>
         </div>
@@ -132,7 +165,13 @@ export const JobList = ({
       )}
 
       {loading && loadError === null && <p className="muted">{text.loading}</p>}
-      {!loading && jobs.length === 0 && <p className="muted">{text.empty}</p>}
+      {!loading && loadError === null && jobs.length === 0 && (
+        <p className="muted" data-empty-list>
+          {filter.status === null && filter.q === ""
+            ? text.empty
+            : text.emptyFiltered(filter.status, filter.q)}
+        </p>
+      )}
 
       {jobs.length > 0 && (
         <div className="table-scroll">
@@ -155,7 +194,20 @@ export const JobList = ({
                   data-version={job.version}
                 >
                   <th scope="row" className="job-table__name">
-                    <span className="job-table__name-text">{job.name}</span>
+                    <a
+                      className="job-table__name-text"
+                      href={jobHref(job.id)}
+                      aria-current={job.id === selectedJobId ? "true" : undefined}
+                      onClick={(click) => {
+                        if (isPlainClick(click)) {
+                          click.preventDefault()
+                          onSelectJob(job.id)
+                        }
+                      }}
+                    >
+                      {job.name}
+                      <span className="visually-hidden"> {text.openDetail}</span>
+                    </a>
                   </th>
                   <td>
                     <JobStatusBadge status={job.status} />
@@ -196,6 +248,19 @@ export const JobList = ({
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+
+      {list.hasMore && (
+        <div className="load-more">
+          <button
+            type="button"
+            className="button"
+            disabled={list.loadingMore}
+            onClick={list.loadMore}
+          >
+            {list.loadingMore ? text.loadingMore : text.loadMore}
+          </button>
         </div>
       )}
     </section>

@@ -1,17 +1,18 @@
 /**
- * The worker panel's state: the list from listWorkers, kept current by the live events.
+ * The worker panel's state: the list from listWorkers in TanStack Query, kept current by the
+ * live events.
  *
- * Like the job list, the list is loaded on mount and again on every (re)open of the event
- * stream, because events sent while the stream was down are lost. Worker events change the
- * workers; job events move jobs onto and off them. A JobStarted needs the job's name and
- * duration, which the event lacks: they come from the job list's copy (`findJob`), or from
- * getJob when the page has no copy.
+ * The list is invalidated on every (re)open of the event stream (see useLiveJobCache), because
+ * events sent while the stream was down are lost. Worker events change the workers; job events
+ * move jobs onto and off them. A JobStarted needs the job's name and duration, which the event
+ * lacks: they come from the job list's cached copy (`findJob`), or from getJob when no list has
+ * it.
  */
 import { type DomainEvent, isJobEvent, type Job, type JobId, type WorkerView } from "@jobs/domain"
-import { Effect, Either } from "effect"
-import { useCallback, useEffect, useMemo, useRef, useState } from "react"
-import { useApiCall } from "../api/ApiRuntimeContext"
-import { JobsClient } from "../api/JobsClient"
+import { useQuery, useQueryClient } from "@tanstack/react-query"
+import { Either } from "effect"
+import { useCallback, useMemo } from "react"
+import { useApiCall, useApiQuery } from "../api/ApiRuntimeContext"
 import {
   applyJobEventToWorkers,
   applyWorkerEvent,
@@ -21,53 +22,46 @@ import {
   type WorkerMap,
   workerOrder,
 } from "../state/workerList"
+import { fetchJob, fetchWorkers, workersKey } from "./jobQueries"
 import { useJobEvents } from "./useJobEvents"
-
-const fetchWorkers = Effect.flatMap(JobsClient, (client) => client.workers.listWorkers())
-
-const fetchJob = (id: JobId) =>
-  Effect.flatMap(JobsClient, (client) => client.jobs.getJob({ path: { id } }))
 
 export interface WorkersView {
   /** Workers not stopped first, then the stopped ones (see `workerOrder`). */
   readonly workers: ReadonlyArray<WorkerView>
   /** True until the list has been loaded once. */
   readonly loading: boolean
-  /** Message of the last failed load, or null after a successful one. */
+  /** Message of the last failed load, or null. */
   readonly loadError: string | null
   readonly reload: () => void
 }
 
 export const useWorkers = (findJob: (id: JobId) => Job.Job | undefined): WorkersView => {
+  const queryClient = useQueryClient()
+  const runQuery = useApiQuery()
   const callApi = useApiCall()
 
-  // The ref is the current map for event handlers and async callbacks; the state re-renders.
-  const workersRef = useRef<WorkerMap>(emptyWorkerMap)
-  const [workerMap, setWorkerMap] = useState<WorkerMap>(emptyWorkerMap)
-  const [loading, setLoading] = useState(true)
-  const [loadError, setLoadError] = useState<string | null>(null)
+  // NOTE: a response replaces the whole map, so an event that arrives while the request is in
+  // flight can be undone by an older list. The next (re)open of the stream loads it again.
+  const query = useQuery({
+    queryKey: workersKey,
+    queryFn: () => runQuery(fetchWorkers).then((list): WorkerMap => fromWorkerList(list.items)),
+  })
 
-  const update = useCallback((next: WorkerMap) => {
-    if (next !== workersRef.current) {
-      workersRef.current = next
-      setWorkerMap(next)
-    }
-  }, [])
-
-  // NOTE: the response replaces the whole map, so an event that arrives while the request is
-  // in flight can be undone by an older list. The next (re)open of the stream loads it again.
+  const current = useCallback(
+    (): WorkerMap => queryClient.getQueryData<WorkerMap>(workersKey) ?? emptyWorkerMap,
+    [queryClient],
+  )
+  const update = useCallback(
+    (next: WorkerMap) => {
+      if (next !== current()) {
+        queryClient.setQueryData(workersKey, next)
+      }
+    },
+    [queryClient, current],
+  )
   const reload = useCallback(() => {
-    void callApi(fetchWorkers).then((result) =>
-      Either.match(result, {
-        onLeft: setLoadError,
-        onRight: (list) => {
-          update(fromWorkerList(list.items))
-          setLoading(false)
-          setLoadError(null)
-        },
-      }),
-    )
-  }, [callApi, update])
+    void queryClient.invalidateQueries({ queryKey: workersKey })
+  }, [queryClient])
 
   const placeFetchedJob = useCallback(
     (id: JobId) => {
@@ -75,7 +69,7 @@ export const useWorkers = (findJob: (id: JobId) => Job.Job | undefined): Workers
         Either.match(result, {
           onLeft: (message) => console.warn("could not fetch a started job", { id, message }),
           onRight: (job) => {
-            const placed = placeJob(workersRef.current, job)
+            const placed = placeJob(current(), job)
             update(placed.workers)
             if (placed.workerMissing) {
               reload()
@@ -84,13 +78,13 @@ export const useWorkers = (findJob: (id: JobId) => Job.Job | undefined): Workers
         }),
       )
     },
-    [callApi, update, reload],
+    [callApi, current, update, reload],
   )
 
   const onEvent = useCallback(
     (event: DomainEvent) => {
       if (isJobEvent(event)) {
-        const result = applyJobEventToWorkers(workersRef.current, event, findJob(event.jobId))
+        const result = applyJobEventToWorkers(current(), event, findJob(event.jobId))
         update(result.workers)
         if (result.workerMissing) {
           reload()
@@ -99,22 +93,24 @@ export const useWorkers = (findJob: (id: JobId) => Job.Job | undefined): Workers
         }
         return
       }
-      const result = applyWorkerEvent(workersRef.current, event)
+      const result = applyWorkerEvent(current(), event)
       update(result.workers)
       if (result.workerMissing) {
         reload()
       }
     },
-    [findJob, update, reload, placeFetchedJob],
+    [current, findJob, update, reload, placeFetchedJob],
   )
 
-  useJobEvents({ onEvent, onOpen: reload })
+  // The stream's (re)open invalidates every query, this one included, in useLiveJobCache.
+  useJobEvents({ onEvent, onOpen: () => undefined })
 
-  useEffect(() => {
-    reload()
-  }, [reload])
+  const workers = useMemo(() => workerOrder(query.data ?? emptyWorkerMap), [query.data])
 
-  const workers = useMemo(() => workerOrder(workerMap), [workerMap])
-
-  return { workers, loading, loadError, reload }
+  return {
+    workers,
+    loading: query.isPending,
+    loadError: query.error?.message ?? null,
+    reload,
+  }
 }
