@@ -13,6 +13,7 @@ import {
   JobCompleted,
   JobCreated,
   type JobEvent,
+  type JobEventType,
   JobFailed,
   JobRequeued,
   JobStarted,
@@ -75,6 +76,44 @@ export const commandTarget: Readonly<Record<JobCommand, JobStatus>> = {
   cancel: "CANCELLED",
   fail: "FAILED",
   release: "PENDING",
+}
+
+/** The status a job has right after an event of this type. */
+export const statusAfter: Readonly<Record<JobEventType, JobStatus>> = {
+  JobCreated: "PENDING",
+  JobStarted: "RUNNING",
+  JobCompleted: "COMPLETED",
+  JobCancelled: "CANCELLED",
+  JobFailed: "FAILED",
+  JobRequeued: "PENDING",
+}
+
+/**
+ * Orders jobs as every job list does: newest first by createdAt, then by id, both
+ * descending. Ids compare by code unit, which agrees with PostgreSQL's uuid order for
+ * the lowercase ids this app creates.
+ */
+export const compareNewestFirst = (a: Job, b: Job): number => {
+  const byTime = b.createdAt.getTime() - a.createdAt.getTime()
+  if (byTime !== 0) {
+    return byTime
+  }
+  if (a.id === b.id) {
+    return 0
+  }
+  return a.id < b.id ? 1 : -1
+}
+
+/**
+ * Whether the job matches a search text: its name contains the text, ignoring case, or
+ * the text is its id. An empty text matches every job.
+ */
+export const matchesSearch = (
+  job: { readonly name: string; readonly id: string },
+  text: string,
+): boolean => {
+  const lowered = text.toLowerCase()
+  return job.name.toLowerCase().includes(lowered) || job.id === lowered
 }
 
 /** Commands allowed from a status, in table order. */

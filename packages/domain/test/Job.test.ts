@@ -255,3 +255,43 @@ describe("Job.applyEvent", () => {
     expect(Job.applyEvent(undefined, started.event)).toBeUndefined()
   })
 })
+
+describe("list helpers", () => {
+  it("statusAfter agrees with the status each transition stores", () => {
+    const pending = newJob()
+    const started = Either.getOrThrow(Job.start(pending, "worker-a", meta(1)))
+    const completed = Either.getOrThrow(Job.complete(started.job, meta(2)))
+
+    for (const { job, event } of [started, completed]) {
+      expect(Job.statusAfter[event._tag]).toBe(job.status)
+    }
+  })
+
+  it("compareNewestFirst orders by createdAt, then id, both descending", () => {
+    const base = newJob()
+    const older = new Job.Job({ ...base, id: JobId.make("00000000-0000-4000-8000-00000000000f") })
+    const sameTimeLowId = new Job.Job({
+      ...base,
+      id: JobId.make("00000000-0000-4000-8000-000000000001"),
+      createdAt: new Date(base.createdAt.getTime() + 1000),
+    })
+    const sameTimeHighId = new Job.Job({
+      ...sameTimeLowId,
+      id: JobId.make("00000000-0000-4000-8000-000000000002"),
+    })
+
+    const sorted = [older, sameTimeLowId, sameTimeHighId].sort(Job.compareNewestFirst)
+
+    expect(sorted.map((job) => job.id)).toEqual([sameTimeHighId.id, sameTimeLowId.id, older.id])
+  })
+
+  it("matchesSearch finds a name part ignoring case, or the exact id", () => {
+    const job = { name: "Nightly-Report", id: "7eed7b54-6461-4835-b42a-b899eb904a57" }
+
+    expect(Job.matchesSearch(job, "report")).toBe(true)
+    expect(Job.matchesSearch(job, "7EED7B54-6461-4835-B42A-B899EB904A57")).toBe(true)
+    expect(Job.matchesSearch(job, "7eed7b54")).toBe(false)
+    expect(Job.matchesSearch(job, "weekly")).toBe(false)
+    expect(Job.matchesSearch(job, "")).toBe(true)
+  })
+})

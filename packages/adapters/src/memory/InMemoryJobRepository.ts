@@ -3,30 +3,14 @@
  * contract as the PostgreSQL adapter (the shared contract suite checks both).
  */
 import {
-  type Job,
+  Job,
   type JobEvent,
   JobRepository,
   type JobRepositoryShape,
-  type JobSearch,
   RepositoryError,
-  searchedJobId,
   zeroStatusCounts,
 } from "@jobs/domain"
 import { Effect, Layer, Option, Ref } from "effect"
-
-// Newest first: createdAt descending, then id descending, as the SQL index orders them.
-const newestFirst = (a: Job.Job, b: Job.Job): number => {
-  const byTime = b.createdAt.getTime() - a.createdAt.getTime()
-  if (byTime !== 0) {
-    return byTime
-  }
-  // Code-unit order, as isAfterCursor compares ids, which matches PostgreSQL's uuid order
-  // for lowercase ids.
-  if (a.id === b.id) {
-    return 0
-  }
-  return a.id < b.id ? 1 : -1
-}
 
 const isAfterCursor = (job: Job.Job, cursor: { createdAt: Date; id: string }): boolean =>
   job.createdAt.getTime() < cursor.createdAt.getTime() ||
@@ -37,10 +21,6 @@ const isAfterCursor = (job: Job.Job, cursor: { createdAt: Date; id: string }): b
  * NOTE: toLowerCase follows Unicode rules, and PostgreSQL's lower() follows the database's
  * locale, so the two adapters may disagree on a few letters outside ASCII (such as U+0130).
  */
-const matchesSearch = (job: Job.Job, search: JobSearch): boolean =>
-  job.name.toLowerCase().includes(search.toLowerCase()) ||
-  Option.contains(searchedJobId(search), job.id)
-
 /** Everything the store keeps: the jobs, each job's event log and last heartbeat. */
 interface State {
   readonly jobs: ReadonlyMap<string, Job.Job>
@@ -86,9 +66,9 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
         Effect.map((state) => {
           const matching = [...state.jobs.values()]
             .filter((job) => status === undefined || job.status === status)
-            .filter((job) => search === undefined || matchesSearch(job, search))
+            .filter((job) => search === undefined || Job.matchesSearch(job, search))
             .filter((job) => after === undefined || isAfterCursor(job, after))
-            .sort(newestFirst)
+            .sort(Job.compareNewestFirst)
           const items = matching.slice(0, limit)
           const last = items[items.length - 1]
           const next =
@@ -104,7 +84,7 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
         Effect.map((state) => {
           const counts = zeroStatusCounts()
           for (const job of state.jobs.values()) {
-            if (search === undefined || matchesSearch(job, search)) {
+            if (search === undefined || Job.matchesSearch(job, search)) {
               counts[job.status] += 1
             }
           }

@@ -8,8 +8,7 @@
  * passes a cached copy of the job, and without one the counts cannot be moved and must be
  * fetched again.
  */
-import type { JobCountsResponse, JobEvent, JobStatus } from "@jobs/domain"
-import { matchesSearch, statusAfter } from "./jobPages"
+import { Job, type JobCountsResponse, type JobEvent, type JobStatus } from "@jobs/domain"
 
 export type JobCounts = typeof JobCountsResponse.Type
 
@@ -50,13 +49,13 @@ export const applyEventToCounts = (
     if (name === undefined) {
       return { _tag: "Refetch" }
     }
-    if (!matchesSearch({ name, id: event.jobId }, q)) {
+    if (!Job.matchesSearch({ name, id: event.jobId }, q)) {
       return { _tag: "Unchanged" }
     }
   }
 
   const before = statusBefore(event)
-  const after = statusAfter[event._tag]
+  const after = Job.statusAfter[event._tag]
   if (before === after) {
     return { _tag: "Unchanged" }
   }

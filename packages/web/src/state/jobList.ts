@@ -51,16 +51,7 @@ export const applyJobEvent = (jobs: JobMap, event: JobEvent): EventResult => {
 
 /** Newest first: createdAt descending, then id descending, the order of the API's list. */
 export const newestFirst = (jobs: JobMap): ReadonlyArray<Job.Job> =>
-  [...jobs.values()].sort((a, b) => {
-    const byTime = b.createdAt.getTime() - a.createdAt.getTime()
-    if (byTime !== 0) {
-      return byTime
-    }
-    if (a.id === b.id) {
-      return 0
-    }
-    return a.id < b.id ? 1 : -1
-  })
+  [...jobs.values()].sort(Job.compareNewestFirst)
 
 /**
  * The reason that came with a JobFailed or JobRequeued event. The job JSON of the API does not

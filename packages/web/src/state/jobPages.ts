@@ -43,31 +43,7 @@ export const jobFilter = (status: JobStatus | null, q: string): JobFilter => ({
  * name contains `q` ignoring case, or `q` is the job's id.
  */
 export const matchesFilter = (job: Job.Job, filter: JobFilter): boolean =>
-  (filter.status === null || job.status === filter.status) && matchesSearch(job, filter.q)
-
-/** Whether the name contains `q` ignoring case, or `q` is the id; an empty `q` matches all. */
-export const matchesSearch = (
-  job: { readonly name: string; readonly id: string },
-  q: string,
-): boolean => {
-  if (q === "") {
-    return true
-  }
-  const search = q.toLowerCase()
-  return job.name.toLowerCase().includes(search) || job.id === search
-}
-
-/** Negative when `a` comes before `b` in the list's order: createdAt, then id, both descending. */
-export const compareNewestFirst = (a: Job.Job, b: Job.Job): number => {
-  const byTime = b.createdAt.getTime() - a.createdAt.getTime()
-  if (byTime !== 0) {
-    return byTime
-  }
-  if (a.id === b.id) {
-    return 0
-  }
-  return a.id < b.id ? 1 : -1
-}
+  (filter.status === null || job.status === filter.status) && Job.matchesSearch(job, filter.q)
 
 /** Every job of the pages, in page order. */
 export const allJobs = (data: JobPages): ReadonlyArray<Job.Job> =>
@@ -113,7 +89,7 @@ const replaceJob = (data: JobPages, job: Job.Job): JobPages =>
 const insertJob = (data: JobPages, job: Job.Job): JobPages => {
   const pageIndex = data.pages.findIndex(
     (page, index) =>
-      page.items.some((item) => compareNewestFirst(job, item) < 0) ||
+      page.items.some((item) => Job.compareNewestFirst(job, item) < 0) ||
       (index === data.pages.length - 1 && page.nextCursor === null),
   )
   if (pageIndex === -1) {
@@ -123,7 +99,7 @@ const insertJob = (data: JobPages, job: Job.Job): JobPages => {
     data,
     data.pages.map((page, index) =>
       index === pageIndex
-        ? { ...page, items: [...page.items, job].sort(compareNewestFirst) }
+        ? { ...page, items: [...page.items, job].sort(Job.compareNewestFirst) }
         : page,
     ),
   )
@@ -143,16 +119,6 @@ export const mergeJobIntoPages = (data: JobPages, filter: JobFilter, job: Job.Jo
     return removeJob(data, job.id)
   }
   return cached === undefined ? insertJob(data, job) : replaceJob(data, job)
-}
-
-/** The status each event type leaves its job in. */
-export const statusAfter: Readonly<Record<JobEvent["_tag"], JobStatus>> = {
-  JobCreated: "PENDING",
-  JobStarted: "RUNNING",
-  JobCompleted: "COMPLETED",
-  JobCancelled: "CANCELLED",
-  JobFailed: "FAILED",
-  JobRequeued: "PENDING",
 }
 
 export interface PagesEventResult {
@@ -182,7 +148,7 @@ export const applyEventToPages = (
       jobMissing: false,
     }
   }
-  const couldMatch = filter.status === null || filter.status === statusAfter[event._tag]
+  const couldMatch = filter.status === null || filter.status === Job.statusAfter[event._tag]
   return { data, jobMissing: couldMatch }
 }
 
@@ -237,7 +203,7 @@ export const mergeFetchedPages = (
       (job) =>
         !fetchedIds.has(job.id) &&
         matchesFilter(job, filter) &&
-        (firstFetched === undefined || compareNewestFirst(job, firstFetched) < 0),
+        (firstFetched === undefined || Job.compareNewestFirst(job, firstFetched) < 0),
     )
   const [firstPage, ...rest] = pages
   if (createdMeanwhile.length === 0 || firstPage === undefined) {

@@ -7,7 +7,7 @@
  * request that should have carried it. The merge keys entries by version, so the order and the
  * content do not depend on the order in which the copies come in.
  */
-import { isTerminal, Job, type JobEvent, type JobEventType, type JobStatus } from "@jobs/domain"
+import { isTerminal, Job, type JobEvent, type JobStatus } from "@jobs/domain"
 
 export interface TimelineEntry {
   readonly event: JobEvent
@@ -66,16 +66,6 @@ export const addLive = (timeline: Timeline, event: JobEvent, receivedAt: number)
 export const arrivalDelayMs = (entry: TimelineEntry): number | null =>
   entry.receivedAt === null ? null : entry.receivedAt - entry.event.occurredAt.getTime()
 
-/** The status a job has right after an event of this type. */
-export const statusAfter: Readonly<Record<JobEventType, JobStatus>> = {
-  JobCreated: "PENDING",
-  JobStarted: "RUNNING",
-  JobCompleted: "COMPLETED",
-  JobCancelled: "CANCELLED",
-  JobFailed: "FAILED",
-  JobRequeued: "PENDING",
-}
-
 /**
  * The job's current status: from the loaded job or from the newest timeline entry, whichever
  * has the higher version. Undefined while neither is known.
@@ -91,7 +81,7 @@ export const currentStatus = (
   if (job !== undefined && job.version >= last.event.jobVersion) {
     return job.status
   }
-  return statusAfter[last.event._tag]
+  return Job.statusAfter[last.event._tag]
 }
 
 /** A move that the domain allows from a status: a command of the job, or a re-run. */
