@@ -37,16 +37,32 @@ const KEEP_ALIVE_INTERVAL = Duration.seconds(15)
 /** How long EventSource waits before reconnecting after the stream ends, in milliseconds. */
 const RECONNECT_DELAY_MILLIS = 3000
 
-const OPENING = `: connected\nretry: ${RECONNECT_DELAY_MILLIS}\n\n`
+const encoder = new TextEncoder()
+
+const OPENING = encoder.encode(`: connected\nretry: ${RECONNECT_DELAY_MILLIS}\n\n`)
 
 /** The SSE event name of the keep-alive; domain events are unnamed (`message`). */
 export const KEEP_ALIVE_EVENT = "keep-alive"
 
-const formatKeepAlive = (nowMillis: number): string =>
-  `event: ${KEEP_ALIVE_EVENT}\ndata: ${JSON.stringify({ serverTime: new Date(nowMillis).toISOString() })}\n\n`
+const formatKeepAlive = (nowMillis: number): Uint8Array =>
+  encoder.encode(
+    `event: ${KEEP_ALIVE_EVENT}\ndata: ${JSON.stringify({ serverTime: new Date(nowMillis).toISOString() })}\n\n`,
+  )
 
-const formatEvent = (event: DomainEvent): string =>
-  `id: ${event.eventId}\ndata: ${encodeEventJson(event)}\n\n`
+// The event bus hands the same decoded event object to every client's stream, so
+// each event is turned into JSON and bytes once per process rather than once per
+// client. Entries go away with the event objects.
+const formattedEvents = new WeakMap<DomainEvent, Uint8Array>()
+
+const formatEvent = (event: DomainEvent): Uint8Array => {
+  const cached = formattedEvents.get(event)
+  if (cached !== undefined) {
+    return cached
+  }
+  const bytes = encoder.encode(`id: ${event.eventId}\ndata: ${encodeEventJson(event)}\n\n`)
+  formattedEvents.set(event, bytes)
+  return bytes
+}
 
 /**
  * Builds one client's stream. It ends when the client disconnects (the server
@@ -73,7 +89,6 @@ const clientStream = (
     Stream.interruptWhen(Deferred.await(closing)),
     Stream.onStart(Effect.logDebug("event stream client connected")),
     Stream.ensuring(Effect.logDebug("event stream client disconnected")),
-    Stream.encodeText,
   )
 }
 
