@@ -1,8 +1,9 @@
 /**
  * The whole app for a browser test: the API server, workers and the Vite dev server as child
  * processes on free ports, reached through 127.0.0.1, against a throwaway database and a Redis
- * channel of the test's own; and Chromium with a fresh profile per context. The children's logs
- * go to test-output/browser.
+ * channel of the test's own; and Chromium with a fresh profile per context. The API can be
+ * killed and started again on the same port, behind the Vite proxy the page talks to. The
+ * children's logs go to test-output/browser.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -47,12 +48,22 @@ export const PHONE: Viewport = { width: 390, height: 844 }
 export interface WorkerOptions {
   /** WORKER_ID; the worker's id on the page is `worker-<id>`. */
   readonly id: string
-  readonly concurrency: number
+  /** WORKER_CONCURRENCY; without it the worker runs with its own default. */
+  readonly concurrency?: number
 }
 
 export interface RunningApp {
   readonly apiUrl: string
   readonly webOrigin: string
+  /** The Redis channel the API and the workers publish job events on. */
+  readonly eventsChannel: string
+  /** Kills the running API with SIGKILL, as a crash would, and waits for it to exit. */
+  readonly killApi: () => Promise<void>
+  /**
+   * Starts a new API on the same port, with `extraEnv` on top of the usual environment, and
+   * resolves once its health check returns 200. Fails if an API is still running.
+   */
+  readonly startApi: (extraEnv?: NodeJS.ProcessEnv) => Promise<void>
   /** Starts one more worker and resolves once it listens for job events. */
   readonly startWorker: (options: WorkerOptions) => Promise<Child>
   /** Stops a worker with SIGTERM (SIGKILL after a grace period) and returns how it ended. */
@@ -108,19 +119,40 @@ export const startApp = async (options: {
       LOG_LEVEL: "info",
     }
 
-    const api = startProcess({
-      name: `${options.logPrefix}-api`,
-      command: process.execPath,
-      args: ["--import", "tsx", "packages/server/src/main.ts"],
-      cwd: repoRoot,
-      env: { ...serviceEnv, PORT: String(apiPort), CORS_ORIGINS: webOrigin },
-      logDir: outputDir,
-    })
-    children.push(api)
-    await waitForHttp(`${apiUrl}/api/health`, api)
-
     // The API holds one subscribed connection to the channel, and each worker one more.
-    let subscribers = 1
+    let subscribers = 0
+    let api: Child | undefined
+    let apiStarts = 0
+    const startApi = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
+      if (api !== undefined) {
+        throw new Error(`${api.name} is still running`)
+      }
+      apiStarts += 1
+      const child = startProcess({
+        // The first API keeps the plain name; each restart gets a log file of its own.
+        name: `${options.logPrefix}-api${apiStarts === 1 ? "" : `-${apiStarts}`}`,
+        command: process.execPath,
+        args: ["--import", "tsx", "packages/server/src/main.ts"],
+        cwd: repoRoot,
+        env: { ...serviceEnv, PORT: String(apiPort), CORS_ORIGINS: webOrigin, ...extraEnv },
+        logDir: outputDir,
+      })
+      children.push(child)
+      api = child
+      subscribers += 1
+      await waitForHttp(`${apiUrl}/api/health`, child)
+    }
+    const killApi = async (): Promise<void> => {
+      if (api === undefined) {
+        throw new Error("no API process is running")
+      }
+      api.process.kill("SIGKILL")
+      await api.exited
+      api = undefined
+      subscribers -= 1
+    }
+    await startApi()
+
     const startWorker = async (worker: WorkerOptions): Promise<Child> => {
       const child = startProcess({
         name: `${options.logPrefix}-worker-${worker.id}`,
@@ -130,7 +162,9 @@ export const startApp = async (options: {
         env: {
           ...serviceEnv,
           WORKER_ID: worker.id,
-          WORKER_CONCURRENCY: String(worker.concurrency),
+          ...(worker.concurrency === undefined
+            ? {}
+            : { WORKER_CONCURRENCY: String(worker.concurrency) }),
         },
         logDir: outputDir,
       })
@@ -176,7 +210,17 @@ export const startApp = async (options: {
       return context
     }
 
-    return { apiUrl, webOrigin, startWorker, stopChild, openBrowser, stop }
+    return {
+      apiUrl,
+      webOrigin,
+      eventsChannel,
+      killApi,
+      startApi,
+      startWorker,
+      stopChild,
+      openBrowser,
+      stop,
+    }
   } catch (error) {
     // A start that fails halfway must not leave processes or the database behind.
     await stop()

@@ -9,13 +9,26 @@ import path from "node:path"
 import type { Locator, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { outputDir, PHONE, type RunningApp, startApp } from "./app"
+import {
+  attributesOf,
+  createJobByApi,
+  englishForm,
+  type FormLabels,
+  japaneseForm,
+  openPage,
+  pageScrollWidth,
+  rowOf,
+  STATE_TIMEOUT_MS,
+  submitJob,
+  waitForStatus,
+} from "./page"
 import type { Child } from "./processes"
-
-// Generous bounds for a job or a worker to reach a state: they cover a slow machine.
-const STATE_TIMEOUT_MS = 20_000
 
 const JOB_NAME = "e2e-timeline-2s"
 const JOB_DURATION = 2
+// A job's events that ran to the end: in order on its timeline, newest first in the stream.
+const LIFECYCLE = ["JobCreated", "JobStarted", "JobCompleted"]
+const NEWEST_FIRST = [...LIFECYCLE].reverse()
 
 let app: RunningApp
 let worker: Child | undefined
@@ -45,58 +58,22 @@ afterAll(async () => {
   await app?.stop()
 }, 60_000)
 
-interface Labels {
-  readonly name: string
-  readonly duration: string
-  readonly submit: string
+interface Labels extends FormLabels {
   readonly streamHeading: string
   readonly detailHeading: (jobName: string) => string
 }
 
 const english: Labels = {
-  name: "Name",
-  duration: "Duration (seconds)",
-  submit: "Create job",
+  ...englishForm,
   streamHeading: "Live event stream",
   detailHeading: (jobName) => `Job: ${jobName}`,
 }
 
 const japanese: Labels = {
-  name: "名前",
-  duration: "実行時間（秒）",
-  submit: "ジョブを作成",
+  ...japaneseForm,
   streamHeading: "イベントストリーム（リアルタイム）",
   detailHeading: (jobName) => `ジョブ: ${jobName}`,
 }
-
-const openPage = async (
-  locale: string,
-  options: { readonly hash?: string; readonly viewport?: { width: number; height: number } } = {},
-): Promise<Page> => {
-  const context = await app.openBrowser(locale, options.viewport)
-  const page = await context.newPage()
-  await page.goto(`${app.webOrigin}/${options.hash ?? ""}`)
-  await page.locator('[data-connection="open"]').waitFor()
-  return page
-}
-
-const submitJob = async (page: Page, labels: Labels, name: string, duration: number) => {
-  await page.getByLabel(labels.name, { exact: true }).fill(name)
-  await page.getByLabel(labels.duration, { exact: true }).fill(String(duration))
-  await page.getByRole("button", { name: labels.submit, exact: true }).click()
-}
-
-const createJobByApi = async (name: string, durationSeconds: number): Promise<string> => {
-  const response = await fetch(`${app.apiUrl}/api/jobs`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, durationSeconds }),
-  })
-  expect(response.status).toBe(201)
-  return ((await response.json()) as { readonly id: string }).id
-}
-
-const rowOf = (page: Page, name: string): Locator => page.locator(`tr[data-job-name="${name}"]`)
 
 /** Clicks the job's name in the list and returns the detail region that opens. */
 const openDetail = async (page: Page, labels: Labels, name: string): Promise<Locator> => {
@@ -119,16 +96,6 @@ const timelineEntry = (detail: Locator, eventType: string): Locator =>
 const streamLinesOf = (stream: Locator, id: string): Locator =>
   stream.locator("li.stream-line").filter({ hasText: id.slice(0, 8) })
 
-/** One attribute of every matching element, in page order. */
-const attributesOf = async (items: Locator, name: string) =>
-  Promise.all((await items.all()).map((item) => item.getAttribute(name)))
-
-const waitForStatus = (scope: Locator, status: string) =>
-  scope.locator(`[data-status="${status}"]`).first().waitFor({ timeout: STATE_TIMEOUT_MS })
-
-const pageScrollWidth = (page: Page): Promise<number> =>
-  page.evaluate<number>("document.documentElement.scrollWidth")
-
 const screenshot = (target: Page | Locator, file: string) =>
   "goto" in target
     ? target.screenshot({ path: path.join(outputDir, file), fullPage: true })
@@ -140,7 +107,7 @@ describe("job detail and event stream in English", () => {
   let stream: Locator
 
   beforeAll(async () => {
-    page = await openPage("en-US")
+    page = await openPage(app, "en-US")
     stream = streamOf(page, english)
   }, 60_000)
 
@@ -166,11 +133,7 @@ describe("job detail and event stream in English", () => {
     await timelineEntry(detail, "JobCompleted").waitFor({ timeout: STATE_TIMEOUT_MS })
 
     const entries = detail.locator("li.timeline__event")
-    expect(await attributesOf(entries, "data-event-type")).toEqual([
-      "JobCreated",
-      "JobStarted",
-      "JobCompleted",
-    ])
+    expect(await attributesOf(entries, "data-event-type")).toEqual(LIFECYCLE)
     expect(await attributesOf(entries, "data-version")).toEqual(["1", "2", "3"])
     for (const eventType of ["JobStarted", "JobCompleted"]) {
       const entry = timelineEntry(detail, eventType)
@@ -208,11 +171,7 @@ describe("job detail and event stream in English", () => {
 
   it("stream panel showed the job's events as they arrived, newest first", async () => {
     const lines = streamLinesOf(stream, jobId)
-    expect(await attributesOf(lines, "data-event-type")).toEqual([
-      "JobCompleted",
-      "JobStarted",
-      "JobCreated",
-    ])
+    expect(await attributesOf(lines, "data-event-type")).toEqual(NEWEST_FIRST)
     expect(await lines.first().textContent()).toContain(`(${JOB_NAME})`)
     expect(await lines.first().textContent()).toContain(workerProducer)
     // The worker announced itself on the same stream.
@@ -220,7 +179,7 @@ describe("job detail and event stream in English", () => {
 
     // A job created now shows up on top while it is still PENDING.
     await stopWorker()
-    const waitingId = await createJobByApi("e2e-stream-waiting", 1)
+    const waitingId = (await createJobByApi(app.apiUrl, "e2e-stream-waiting", 1)).id
     await streamLinesOf(stream, waitingId).first().waitFor()
     expect(await attributesOf(streamLinesOf(stream, waitingId), "data-event-type")).toEqual([
       "JobCreated",
@@ -256,7 +215,7 @@ describe("job detail and event stream in English", () => {
     const resume = stream.getByRole("button", { name: "Resume", exact: true })
     expect(await resume.getAttribute("aria-pressed")).toBe("true")
 
-    const pausedId = await createJobByApi("e2e-while-paused", 1)
+    const pausedId = (await createJobByApi(app.apiUrl, "e2e-while-paused", 1)).id
     await rowOf(page, "e2e-while-paused").waitFor()
     // The job list keeps updating while the stream panel is paused.
     await startWorker("e2e-events-2")
@@ -275,7 +234,7 @@ describe("job detail and event stream in English", () => {
 
     await expect
       .poll(() => attributesOf(streamLinesOf(stream, pausedId), "data-event-type"))
-      .toEqual(["JobCompleted", "JobStarted", "JobCreated"])
+      .toEqual(NEWEST_FIRST)
     expect(await stream.locator(".event-stream__badge").count()).toBe(0)
     expect(await stream.getByRole("button", { name: "Pause", exact: true }).count()).toBe(1)
   })
@@ -307,11 +266,7 @@ describe("job detail and event stream in English", () => {
     const reloaded = detailOf(page, english, JOB_NAME)
     await timelineEntry(reloaded, "JobCompleted").waitFor()
     const entries = reloaded.locator("li.timeline__event")
-    expect(await attributesOf(entries, "data-event-type")).toEqual([
-      "JobCreated",
-      "JobStarted",
-      "JobCompleted",
-    ])
+    expect(await attributesOf(entries, "data-event-type")).toEqual(LIFECYCLE)
     expect(await attributesOf(entries, "data-arrival")).toEqual(["log", "log", "log"])
     expect(await reloaded.locator(".event-facts__log").first().textContent()).toBe(
       "from the log (loaded, not received live)",
@@ -327,7 +282,7 @@ describe("job detail and event stream in English", () => {
     await page.getByLabel("Theme", { exact: true }).selectOption("dark")
     await expect.poll(() => page.locator("html").getAttribute("data-theme")).toBe("dark")
     // The reload emptied the stream, so a new job fills it again.
-    const darkId = await createJobByApi("e2e-dark-1s", 1)
+    const darkId = (await createJobByApi(app.apiUrl, "e2e-dark-1s", 1)).id
     const darkCompleted = streamLinesOf(stream, darkId).filter({ hasText: "JobCompleted" })
     await darkCompleted.waitFor({ timeout: STATE_TIMEOUT_MS })
     await darkCompleted.getByRole("button").click()
@@ -343,7 +298,7 @@ describe("job detail and event stream in Japanese", () => {
   it("shows the timeline and the stream in Japanese", async () => {
     // No worker runs while the detail opens, so the job's start and end arrive live.
     await stopWorker()
-    const page = await openPage("ja-JP")
+    const page = await openPage(app, "ja-JP")
     const stream = streamOf(page, japanese)
     await submitJob(page, japanese, name, JOB_DURATION)
     await rowOf(page, name).waitFor()
@@ -373,11 +328,7 @@ describe("job detail and event stream in Japanese", () => {
     await stream.getByRole("button", { name: "一時停止", exact: true }).waitFor()
     await stream.getByRole("group", { name: "イベントの種類", exact: true }).waitFor()
     await stream.getByLabel("ジョブ ID（部分一致）", { exact: true }).waitFor()
-    expect(await attributesOf(streamLinesOf(stream, id), "data-event-type")).toEqual([
-      "JobCompleted",
-      "JobStarted",
-      "JobCreated",
-    ])
+    expect(await attributesOf(streamLinesOf(stream, id), "data-event-type")).toEqual(NEWEST_FIRST)
     expect(await streamLinesOf(stream, id).first().textContent()).toContain(
       `ジョブ ${id.slice(0, 8)}`,
     )
@@ -390,7 +341,7 @@ describe("job detail and event stream in Japanese", () => {
   })
 
   it("opens the detail from the URL on a 390 px phone without overflow", async () => {
-    const page = await openPage("ja-JP", { hash: `#/jobs/${jobId}`, viewport: PHONE })
+    const page = await openPage(app, "ja-JP", { hash: `#/jobs/${jobId}`, viewport: PHONE })
 
     const detail = detailOf(page, japanese, JOB_NAME)
     await timelineEntry(detail, "JobCompleted").waitFor()
@@ -406,7 +357,7 @@ describe("job detail and event stream in Japanese", () => {
     await detail.getByRole("alert").waitFor()
 
     const stream = streamOf(page, japanese)
-    const phoneId = await createJobByApi("e2e-phone-1s", 1)
+    const phoneId = (await createJobByApi(app.apiUrl, "e2e-phone-1s", 1)).id
     const phoneCompleted = streamLinesOf(stream, phoneId).filter({ hasText: "JobCompleted" })
     await phoneCompleted.waitFor({ timeout: STATE_TIMEOUT_MS })
     await phoneCompleted.getByRole("button").click()

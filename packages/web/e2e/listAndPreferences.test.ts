@@ -7,6 +7,7 @@ import path from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { outputDir, type RunningApp, startApp } from "./app"
+import { attributesOf, cancelByApi, createJobByApi, openPage } from "./page"
 
 // 25 stored jobs fill the first page (20) and part of the second.
 const BATCH = 25
@@ -15,37 +16,17 @@ const PAGE_SIZE = 20
 
 let app: RunningApp
 
-const createJob = async (name: string): Promise<string> => {
-  const response = await fetch(`${app.apiUrl}/api/jobs`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, durationSeconds: 5 }),
-  })
-  expect(response.status).toBe(201)
-  return ((await response.json()) as { readonly id: string }).id
-}
+const createJob = async (name: string): Promise<string> =>
+  (await createJobByApi(app.apiUrl, name, 5)).id
 
 const cancelJob = async (id: string): Promise<void> => {
-  const response = await fetch(`${app.apiUrl}/api/jobs/${id}/cancel`, { method: "POST" })
-  expect(response.status).toBe(200)
-  await response.body?.cancel()
+  expect(await cancelByApi(app.apiUrl, id)).toBe(200)
 }
 
 const rows = (page: Page) => page.locator("tbody tr[data-job-id]")
 
-/** One attribute of every matching element, in page order. */
-const attributes = async (page: Page, selector: string, name: string) =>
-  Promise.all((await page.locator(selector).all()).map((item) => item.getAttribute(name)))
 const filterButton = (page: Page, status: string) =>
   page.locator(`button[data-status-filter="${status}"]`)
-
-const openPage = async (locale: string): Promise<Page> => {
-  const context = await app.openBrowser(locale)
-  const page = await context.newPage()
-  await page.goto(app.webOrigin)
-  await page.locator('[data-connection="open"]').waitFor()
-  return page
-}
 
 // Read in the page as an expression string, because this file is compiled without DOM types.
 const colours = (page: Page): Promise<{ readonly background: string; readonly text: string }> =>
@@ -72,7 +53,7 @@ afterAll(async () => {
 
 describe("job list filters", () => {
   it("search finds a job by part of its name", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
 
     await page.getByLabel("Search jobs", { exact: true }).fill("report-al")
 
@@ -86,7 +67,7 @@ describe("job list filters", () => {
   })
 
   it("status filter shows the counts and filters", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
 
     await expect.poll(() => filterButton(page, "ALL").textContent()).toBe(`All (${BATCH + 1})`)
     expect(await filterButton(page, "CANCELLED").textContent()).toBe(`CANCELLED (${CANCELLED})`)
@@ -101,7 +82,7 @@ describe("job list filters", () => {
 
     await expect.poll(() => rows(page).count()).toBe(CANCELLED)
     expect(await filterButton(page, "CANCELLED").getAttribute("aria-pressed")).toBe("true")
-    const statuses = await attributes(page, "tbody tr [data-status]", "data-status")
+    const statuses = await attributesOf(page.locator("tbody tr [data-status]"), "data-status")
     expect(new Set(statuses)).toEqual(new Set(["CANCELLED"]))
 
     await filterButton(page, "RUNNING").click()
@@ -109,7 +90,7 @@ describe("job list filters", () => {
   })
 
   it("load more adds the next page and a job created meanwhile appears once on top", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
     await expect.poll(() => rows(page).count()).toBe(PAGE_SIZE)
 
     const liveId = await createJob("arrived-while-paging")
@@ -120,7 +101,7 @@ describe("job list filters", () => {
     await page.getByRole("button", { name: "Load more", exact: true }).click()
 
     await expect.poll(() => rows(page).count()).toBe(BATCH + 2)
-    const ids = await attributes(page, "tbody tr[data-job-id]", "data-job-id")
+    const ids = await attributesOf(page.locator("tbody tr[data-job-id]"), "data-job-id")
     expect(new Set(ids).size).toBe(BATCH + 2)
     expect(ids.filter((id) => id === liveId)).toHaveLength(1)
     expect(await page.getByRole("button", { name: "Load more", exact: true }).count()).toBe(0)
@@ -129,7 +110,7 @@ describe("job list filters", () => {
 
 describe("job selection", () => {
   it("clicking a job name selects it and a reload keeps it", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
     const row = page.locator('tr[data-job-name="Quarterly-Report-Alpha"]')
     const jobId = await row.getAttribute("data-job-id")
     const detail = page.getByRole("region", { name: "Job: Quarterly-Report-Alpha", exact: true })
@@ -146,7 +127,7 @@ describe("job selection", () => {
 
 describe("connection status", () => {
   it("shows connected and the age of the last keep-alive", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
 
     const status = page.locator("[data-connection]")
     expect(await status.getAttribute("data-connection")).toBe("open")
@@ -159,7 +140,7 @@ describe("connection status", () => {
 
 describe("language and theme switches", () => {
   it("language switch changes the texts and is remembered after reload", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
     await page.getByRole("heading", { name: "Jobs", exact: true }).waitFor()
 
     await page.getByLabel("Language", { exact: true }).selectOption("ja")
@@ -183,7 +164,7 @@ describe("language and theme switches", () => {
   })
 
   it("dark mode switch changes the colours and is remembered", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
     await page.getByLabel("Search jobs", { exact: true }).fill("batch")
     await filterButton(page, "CANCELLED").click()
     await expect.poll(() => rows(page).count()).toBe(CANCELLED)

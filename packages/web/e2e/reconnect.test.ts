@@ -4,47 +4,19 @@
  * show the database's state again without a reload, even when the events of the outage are
  * lost.
  *
- * The API server, one worker and the Vite dev server run as child processes on free ports
+ * The API server, one worker and the Vite dev server run as child processes (see app.ts)
  * against a throwaway database and a Redis channel of this file's own. The API is killed and
  * started again on the same port, behind the Vite proxy the page talks to. The cases run in
  * order on one page. Screenshots and the children's logs go to test-output/browser.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { appendFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
-import { type BrowserContext, chromium, type Page, type Response } from "playwright-core"
+import type { Page, Response } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { closedPort } from "../../adapters/test/support/Network"
-import {
-  createTestDatabase,
-  dropTestDatabase,
-  type TestDatabase,
-} from "../../adapters/test/support/TestDatabase"
-import { REDIS_URL, rawRedisClient, uniqueChannel } from "../../adapters/test/support/TestRedis"
-import { type Child, startProcess, stopProcess, waitForHttp } from "./processes"
-import { waitForSubscribers } from "./redis"
-
-const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
-const webDir = path.join(repoRoot, "packages", "web")
-const outputDir = path.join(repoRoot, "test-output", "browser")
-const viteBin = path.join(webDir, "node_modules", "vite", "bin", "vite.js")
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-]
-
-// A generous bound for a job to reach a status while the stream works: it covers a slow
-// machine, not a speed claim.
-const STATUS_TIMEOUT_MS = 20_000
+import { rawRedisClient } from "../../adapters/test/support/TestRedis"
+import { outputDir, type RunningApp, startApp } from "./app"
+import { cancelByApi, createJobByApi, rowOf, type StoredJob, waitForStatus } from "./page"
 
 // The requirement under test: once the API can serve the stream again, the tab shows the
 // database's state within 10 s.
@@ -66,63 +38,8 @@ const RECORD_EVENT_IDS = `(() => {
   }
 })()`
 
-interface StoredJob {
-  readonly id: string
-  readonly name: string
-  readonly status: string
-  readonly version: number
-}
-
-const children: Array<Child> = []
-let api: Child | undefined
-let apiRestarts = 0
-let apiPort = 0
-let apiUrl = ""
-let webOrigin = ""
-let eventsChannel = ""
-let database: TestDatabase | undefined
-let profileDir: string | undefined
-let context: BrowserContext | undefined
+let app: RunningApp
 let redisScope: Scope.CloseableScope | undefined
-
-const serviceEnv = (): NodeJS.ProcessEnv => {
-  if (database === undefined) {
-    throw new Error("the test database must be created before a service starts")
-  }
-  return {
-    ...process.env,
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    EVENTS_CHANNEL: eventsChannel,
-    LOG_LEVEL: "info",
-  }
-}
-
-/** Starts an API process on `apiPort` and waits until its health check returns 200. */
-const startApi = async (extraEnv: NodeJS.ProcessEnv = {}): Promise<void> => {
-  apiRestarts += 1
-  const child = startProcess({
-    name: `reconnect-api-${apiRestarts}`,
-    command: process.execPath,
-    args: ["--import", "tsx", "packages/server/src/main.ts"],
-    cwd: repoRoot,
-    env: { ...serviceEnv(), PORT: String(apiPort), CORS_ORIGINS: webOrigin, ...extraEnv },
-    logDir: outputDir,
-  })
-  children.push(child)
-  api = child
-  await waitForHttp(`${apiUrl}/api/health`, child)
-}
-
-/** Kills the running API process with SIGKILL, as a crash would, and waits for its exit. */
-const killApi = async (): Promise<void> => {
-  if (api === undefined) {
-    throw new Error("no API process is running")
-  }
-  api.process.kill("SIGKILL")
-  await api.exited
-  api = undefined
-}
 
 /**
  * The job events published on this file's channel, read by a subscriber of the test's own.
@@ -154,27 +71,20 @@ const subscribeToChannel = async (): Promise<void> => {
       waiter()
     }
   })
-  await client.subscribe(eventsChannel)
+  await client.subscribe(app.eventsChannel)
 }
 
-const createJob = async (name: string, durationSeconds: number): Promise<StoredJob> => {
-  const response = await fetch(`${apiUrl}/api/jobs`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, durationSeconds }),
-  })
-  expect(response.status).toBe(201)
-  return (await response.json()) as StoredJob
-}
+const createJob = (name: string, durationSeconds: number): Promise<StoredJob> =>
+  createJobByApi(app.apiUrl, name, durationSeconds)
 
 const storedJob = async (id: string): Promise<StoredJob> => {
-  const response = await fetch(`${apiUrl}/api/jobs/${id}`)
+  const response = await fetch(`${app.apiUrl}/api/jobs/${id}`)
   expect(response.status).toBe(200)
   return (await response.json()) as StoredJob
 }
 
 const storedJobs = async (): Promise<ReadonlyArray<StoredJob>> => {
-  const response = await fetch(`${apiUrl}/api/jobs?limit=100`)
+  const response = await fetch(`${app.apiUrl}/api/jobs?limit=100`)
   expect(response.status).toBe(200)
   return ((await response.json()) as { items: ReadonlyArray<StoredJob> }).items
 }
@@ -183,16 +93,16 @@ const storedJobs = async (): Promise<ReadonlyArray<StoredJob>> => {
  * Opens GET /api/events directly on the API, not through the proxy, and keeps it open until
  * `release` is called. With SSE_MAX_CLIENTS=1 it takes the API's only place for a stream.
  */
-const holdEventStream = async (): Promise<{ status: number; release: () => void }> => {
+const holdEventStream = async (): Promise<{
+  readonly response: globalThis.Response
+  readonly release: () => void
+}> => {
   const controller = new AbortController()
-  const response = await fetch(`${apiUrl}/api/events`, { signal: controller.signal })
-  return { status: response.status, release: () => controller.abort() }
+  const response = await fetch(`${app.apiUrl}/api/events`, { signal: controller.signal })
+  // fetch cancels the unread body of a Response that is garbage collected, which would free
+  // the API's only place before the test releases it; the holder keeps the Response reachable.
+  return { response, release: () => controller.abort() }
 }
-
-const rowOf = (page: Page, jobName: string) => page.locator(`tr[data-job-name="${jobName}"]`)
-
-const waitForStatus = (page: Page, jobName: string, status: string) =>
-  rowOf(page, jobName).locator(`[data-status="${status}"]`).waitFor({ timeout: STATUS_TIMEOUT_MS })
 
 /** The status the page shows for a job, read from its badge. */
 const statusShown = (page: Page, jobName: string): Promise<string | null> =>
@@ -239,65 +149,14 @@ const recordPageLog = (page: Page): void => {
 }
 
 beforeAll(async () => {
-  mkdirSync(outputDir, { recursive: true })
-  // The API and the worker apply the migrations themselves when they start.
-  database = await createTestDatabase()
-  eventsChannel = uniqueChannel("job_events_e2e_reconnect")
-
-  apiPort = await closedPort()
-  const webPort = await closedPort()
-  apiUrl = `http://127.0.0.1:${apiPort}`
-  webOrigin = `http://127.0.0.1:${webPort}`
-
-  await startApi()
-
-  const worker = startProcess({
-    name: "reconnect-worker",
-    command: process.execPath,
-    args: ["--import", "tsx", "packages/worker/src/main.ts"],
-    cwd: repoRoot,
-    env: { ...serviceEnv(), WORKER_ID: "e2e-reconnect" },
-    logDir: outputDir,
-  })
-  children.push(worker)
-  // The API and the worker each hold one subscribed connection to the channel.
-  await waitForSubscribers(eventsChannel, 2, worker)
+  app = await startApp({ logPrefix: "reconnect", workers: [{ id: "e2e-reconnect" }] })
   await subscribeToChannel()
-
-  const web = startProcess({
-    name: "reconnect-web",
-    command: process.execPath,
-    args: [viteBin, "--port", String(webPort), "--strictPort", "--host", "127.0.0.1"],
-    cwd: webDir,
-    env: { ...process.env, API_URL: apiUrl },
-    logDir: outputDir,
-  })
-  children.push(web)
-  await waitForHttp(`${webOrigin}/`, web)
-
-  profileDir = mkdtempSync(path.join(tmpdir(), "jobs-e2e-chromium-"))
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-    locale: "en-US",
-    viewport: { width: 1100, height: 800 },
-  })
 }, 120_000)
 
 afterAll(async () => {
-  await context?.close()
-  for (const child of [...children].reverse()) {
-    const outcome = await stopProcess(child)
-    console.info(`${child.name} stopped: ${outcome}`)
-  }
+  await app?.stop()
   if (redisScope !== undefined) {
     await Effect.runPromise(Scope.close(redisScope, Exit.void))
-  }
-  if (database !== undefined) {
-    await dropTestDatabase(database)
-  }
-  if (profileDir !== undefined) {
-    rmSync(profileDir, { recursive: true, force: true })
   }
 }, 60_000)
 
@@ -307,9 +166,7 @@ describe("tab after its event stream breaks", () => {
   let navigations = 0
 
   beforeAll(async () => {
-    if (context === undefined) {
-      throw new Error("the browser did not start")
-    }
+    const context = await app.openBrowser("en-US")
     page = await context.newPage()
     // Vite's dev client reloads the page over its HMR WebSocket whenever a source file
     // changes, which other work on the repository can do at any time. The page gets a mock
@@ -328,23 +185,23 @@ describe("tab after its event stream breaks", () => {
         navigations += 1
       }
     })
-    await page.goto(webOrigin)
+    await page.goto(app.webOrigin)
     await page.locator('[data-connection="open"]').waitFor()
   }, 60_000)
 
   it("shows a job completed while the API was down", async () => {
     const job = await createJob("reconnect-restart-3s", 3)
-    await waitForStatus(page, job.name, "RUNNING")
+    await waitForStatus(rowOf(page, job.name), "RUNNING")
     const completed = waitForPublished(job.id, "JobCompleted")
 
-    await killApi()
+    await app.killApi()
     await page.locator('[data-connection="reconnecting"]').waitFor()
     // The worker finishes the job and publishes JobCompleted while no API subscribes to the
     // channel, so no stream can deliver that event to the page.
     await completed
     expect(await statusShown(page, job.name)).toBe("RUNNING")
 
-    await startApi()
+    await app.startApi()
     const apiBack = Date.now()
     const stored = await storedJob(job.id)
     expect(stored.status).toBe("COMPLETED")
@@ -363,7 +220,7 @@ describe("tab after its event stream breaks", () => {
 
   it("shows a cancel made while its stream got 503", async () => {
     const job = await createJob("reconnect-503-30s", 30)
-    await waitForStatus(page, job.name, "RUNNING")
+    await waitForStatus(rowOf(page, job.name), "RUNNING")
 
     // While the API restarts, the page's stream requests fail in the browser, so that the
     // stream opened by the test below takes the new API's only place first. The new API
@@ -374,19 +231,18 @@ describe("tab after its event stream breaks", () => {
         resolve()
       })
     })
-    await killApi()
+    await app.killApi()
     await page.locator('[data-connection="reconnecting"]').waitFor()
     await firstAbort
-    await startApi({ SSE_MAX_CLIENTS: "1" })
+    await app.startApi({ SSE_MAX_CLIENTS: "1" })
     const holder = await holdEventStream()
-    expect(holder.status).toBe(200)
+    expect(holder.response.status).toBe(200)
 
     const firstRejection = page.waitForResponse((response) => isEventStream(response, 503))
     await page.unroute("**/api/events")
     await firstRejection
 
-    const cancelled = await fetch(`${apiUrl}/api/jobs/${job.id}/cancel`, { method: "POST" })
-    expect(cancelled.status).toBe(200)
+    expect(await cancelByApi(app.apiUrl, job.id)).toBe(200)
     const stored = await storedJob(job.id)
     expect(stored.status).toBe("CANCELLED")
 

@@ -8,12 +8,20 @@ import path from "node:path"
 import type { Locator, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { outputDir, PHONE, type RunningApp, startApp } from "./app"
+import {
+  englishForm,
+  type FormLabels,
+  japaneseForm,
+  openPage,
+  pageScrollWidth,
+  rowOf,
+  STATE_TIMEOUT_MS,
+  submitJob,
+  waitForStatus,
+} from "./page"
 
 const WORKER_ID = "worker-e2e-workers"
 const CONCURRENCY = 2
-
-// Generous bounds for a job or a worker to reach a state: they cover a slow machine.
-const STATE_TIMEOUT_MS = 20_000
 
 let app: RunningApp
 
@@ -28,45 +36,24 @@ afterAll(async () => {
   await app?.stop()
 }, 60_000)
 
-interface Labels {
-  readonly name: string
-  readonly duration: string
-  readonly submit: string
+interface Labels extends FormLabels {
   readonly workersHeading: string
   readonly alive: string
   readonly rerun: string
 }
 
 const english: Labels = {
-  name: "Name",
-  duration: "Duration (seconds)",
-  submit: "Create job",
+  ...englishForm,
   workersHeading: "Workers",
   alive: "alive",
   rerun: "Re-run",
 }
 
 const japanese: Labels = {
-  name: "名前",
-  duration: "実行時間（秒）",
-  submit: "ジョブを作成",
+  ...japaneseForm,
   workersHeading: "ワーカー",
   alive: "稼働中",
   rerun: "再実行",
-}
-
-const openPage = async (locale: string, viewport?: { width: number; height: number }) => {
-  const context = await app.openBrowser(locale, viewport)
-  const page = await context.newPage()
-  await page.goto(app.webOrigin)
-  await page.locator('[data-connection="open"]').waitFor()
-  return page
-}
-
-const submitJob = async (page: Page, labels: Labels, name: string, duration: number) => {
-  await page.getByLabel(labels.name, { exact: true }).fill(name)
-  await page.getByLabel(labels.duration, { exact: true }).fill(String(duration))
-  await page.getByRole("button", { name: labels.submit, exact: true }).click()
 }
 
 /** The worker panel: the region named by its heading, holding the list of workers. */
@@ -81,23 +68,15 @@ const workerCard = (page: Page, labels: Labels, workerId: string): Locator =>
 const jobOnWorker = (card: Locator, jobName: string): Locator =>
   card.locator(`li[data-job-name="${jobName}"]`)
 
-const rowOf = (page: Page, jobName: string) => page.locator(`tr[data-job-name="${jobName}"]`)
-
 /** A row's Re-run button; its name is the label and, for screen readers, the job's name. */
 const rerunButton = (row: Locator, labels: Labels): Locator =>
   row.getByRole("button", { name: new RegExp(`^${labels.rerun}`) })
-
-const waitForStatus = (row: Locator, status: string) =>
-  row.locator(`[data-status="${status}"]`).waitFor({ timeout: STATE_TIMEOUT_MS })
-
-const pageScrollWidth = (page: Page): Promise<number> =>
-  page.evaluate<number>("document.documentElement.scrollWidth")
 
 describe("worker panel in English", () => {
   let page: Page
 
   beforeAll(async () => {
-    page = await openPage("en-US")
+    page = await openPage(app, "en-US")
   }, 60_000)
 
   afterAll(async () => {
@@ -159,7 +138,7 @@ describe("worker panel in English", () => {
 
 describe("worker panel in Japanese", () => {
   it("names the worker's state and its running job in Japanese", async () => {
-    const page = await openPage("ja-JP")
+    const page = await openPage(app, "ja-JP")
     const card = workerCard(page, japanese, WORKER_ID)
     await card.waitFor()
     expect(await card.textContent()).toContain(japanese.alive)
@@ -186,7 +165,7 @@ describe("worker panel on a phone-sized screen", () => {
     ["en-US", english, "workers-mobile-en"],
     ["ja-JP", japanese, "workers-mobile-ja"],
   ] as const)("in %s fits 390 px with a running job", async (locale, labels, file) => {
-    const page = await openPage(locale, PHONE)
+    const page = await openPage(app, locale, { viewport: PHONE })
     const name = `e2e-${file}-with-a-rather-long-name-3s`
     await submitJob(page, labels, name, 3)
     const entry = jobOnWorker(workerCard(page, labels, WORKER_ID), name)
@@ -202,7 +181,7 @@ describe("worker panel on a phone-sized screen", () => {
 
 describe("a second worker that starts and stops", () => {
   it("appears alive, then stays listed as stopped below the alive worker", async () => {
-    const page = await openPage("en-US")
+    const page = await openPage(app, "en-US")
     await workerCard(page, english, WORKER_ID).waitFor()
 
     const second = await app.startWorker({ id: "e2e-second", concurrency: 1 })
