@@ -7,7 +7,7 @@
 import { Stack } from "../../faults/support/harness"
 import { type Options, parseOptions, usage } from "./cli"
 import { describeEnvironment } from "./environment"
-import { renderComparison, renderEnvironment, renderScenario, table } from "./report"
+import { OURS, renderComparison, renderEnvironment, renderScenario, table } from "./report"
 import type { Figure } from "./scenario"
 import { scenarios } from "./scenarios/index"
 
@@ -63,40 +63,50 @@ const main = async (): Promise<number> => {
   )
   const summary: Array<Array<string>> = []
   const figures: Array<Figure> = []
+  // Each section is printed as soon as it is ready, so a failed or interrupted run still
+  // leaves the report of the scenarios that finished.
+  const print = (section: string) => process.stdout.write(`${section}\n\n`)
+  sections.forEach(print)
+  let failures = 0
 
   for (const scenario of selected) {
     progress(`${scenario.name}: starting`)
     const begin = performance.now()
     const stack = new Stack()
     running = stack
+    let outcome = "done"
     try {
       const result = await scenario.run(options, stack, progress)
-      sections.push(renderScenario(scenario.title, result))
+      print(renderScenario(scenario.title, result))
       figures.push(...(result.figures ?? []))
     } catch (error) {
+      // The other scenarios still run; the exit code reports the failure.
+      failures++
+      outcome = "failed"
       const logs = stack.processes.map((process) => process.logFile).join(", ")
-      throw new Error(`scenario ${scenario.name} failed (process logs: ${logs || "none"})`, {
-        cause: error,
-      })
+      const reason = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      progress(`${scenario.name}: failed (process logs: ${logs || "none"})\n${reason}`)
+      print(
+        `### ${scenario.title}\n\nFailed: ${error instanceof Error ? error.message : String(error)}`,
+      )
     } finally {
       await stack.close()
       running = undefined
     }
     const seconds = ((performance.now() - begin) / 1000).toFixed(1)
-    summary.push([scenario.name, seconds])
-    progress(`${scenario.name}: done in ${seconds} s`)
+    summary.push([scenario.name, `${seconds} (${outcome})`])
+    progress(`${scenario.name}: ${outcome} in ${seconds} s`)
   }
 
-  if (figures.some((figure) => figure.system === "ours")) {
-    sections.push(
-      "## Comparison",
-      "Each cell is the median [min-max] across repetitions; a ratio divides our median by the other's median, so below 1 means ours is faster for latencies and slower for rates.",
-      renderComparison(figures),
+  if (figures.some((figure) => figure.system === OURS)) {
+    print("## Comparison")
+    print(
+      "Each cell is the median [min-max] across repetitions. A ratio divides our median by the other's median, so below 1 means ours is faster for latencies and slower for rates.",
     )
+    print(renderComparison(figures))
   }
-  sections.push(table(["Scenario", "Wall time (s)"], summary))
-  process.stdout.write(`${sections.join("\n\n")}\n`)
-  return 0
+  print(table(["Scenario", "Wall time (s)"], summary))
+  return failures === 0 ? 0 : 1
 }
 
 main().then(

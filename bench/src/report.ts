@@ -64,9 +64,14 @@ export const FLOOR_METRIC = "floor latency (ms)"
 
 const unique = (values: ReadonlyArray<string>) => [...new Set(values)]
 
-/** "2.31x": how many times our median is the other's median. */
-const ratio = (ours: Spread, other: Spread | undefined) =>
-  other === undefined || other.median === 0 ? "-" : `${(ours.median / other.median).toFixed(2)}x`
+/** "2.31x": how many times our median is the other's median, with two significant digits below 0.1. */
+const ratio = (ours: Spread, other: Spread | undefined) => {
+  if (other === undefined || other.median === 0) {
+    return "-"
+  }
+  const value = ours.median / other.median
+  return `${value < 0.1 ? value.toPrecision(2) : value.toFixed(2)}x`
+}
 
 /**
  * One row per metric of ours: our figure, each peer's, then our median divided by each

@@ -15,6 +15,7 @@
 import { cancelJob, createJob, sleep } from "../../../faults/support/api"
 import { cpuMillis } from "../cpu"
 import { loadAverage } from "../environment"
+import { latencyFigures, OURS } from "../figures"
 import { LogWatch } from "../logLines"
 import { writeSamples } from "../output"
 import type { Scenario } from "../scenario"
@@ -138,7 +139,15 @@ export const cancel: Scenario = {
       name,
       repetitions: repetitions.map((measured) => summarize(measured.map(pick))),
     })
+    const toSseEvent = repetitions.map((measured) =>
+      summarize(measured.map((sample) => sample.toSseEvent)),
+    )
     return {
+      figures: latencyFigures(
+        "cancel latency (POST cancel -> JobCancelled on SSE)",
+        OURS,
+        toSseEvent,
+      ),
       settings: [
         ["Samples per repetition", String(samples)],
         ["Repetitions", String(settings.repetitions)],
