@@ -11,6 +11,17 @@ const apiProxy: Record<string, ProxyOptions> = {
   "/api": {
     target: apiUrl,
     configure: (proxy) => {
+      // With the API down or restarting, the proxy would answer 500, which the page would
+      // report as a bad answer from the API. 502 says that the API did not answer at all.
+      // This listener runs before Vite's own, which then finds the response already sent.
+      proxy.on("error", (_error, _request, response) => {
+        if ("writeHead" in response && !response.headersSent) {
+          response.writeHead(502, { "content-type": "text/plain" })
+          response.end("the API server did not answer")
+        } else {
+          response.destroy()
+        }
+      })
       // When the API's connection breaks mid-response (the API crashed or was killed), the
       // proxy leaves the browser's side open with no data, so an event stream would hang and
       // the browser would never reconnect. Breaking the browser's side too lets it retry.

@@ -232,6 +232,10 @@ describe("page on a phone-sized screen", () => {
     // The table scrolls inside its card, so the page itself never scrolls sideways.
     expect(await pageScrollWidth(page)).toBeLessThanOrEqual(PHONE.width)
     expect(await cancelLabelLines(page, name)).toBe(1)
+    // The duration and creation columns give way, so Cancel is on screen without scrolling.
+    const box = await cancelButton.boundingBox()
+    expect(box).not.toBeNull()
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(PHONE.width)
 
     await cancelViaApi(page, name)
   })

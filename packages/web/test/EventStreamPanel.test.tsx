@@ -98,7 +98,7 @@ describe("EventStreamPanel", () => {
     const cancelled = decode(recorded.cancelledB)
     const [cancelledLine, , workerLine] = lineTexts()
     expect(cancelledLine).toBe(
-      `${formatClock("en", cancelled.occurredAt.getTime() + 20)} JobCancelled job ${JOB_B.slice(0, 8)} (weekly-export) Producer: api (API process) Version: 3`,
+      `Arrived ${formatClock("en", cancelled.occurredAt.getTime() + 20)} JobCancelled job ${JOB_B.slice(0, 8)} (weekly-export) Producer: api (API process) Version: 3`,
     )
     expect(workerLine).toContain("worker worker-x")
     expect(workerLine).toContain("Producer: worker-x (worker process)")
@@ -158,7 +158,7 @@ describe("EventStreamPanel", () => {
     const started = decode(recorded.startedA)
     const time = formatClock("en", started.occurredAt.getTime() + 20)
     const toggle = screen.getByRole("button", {
-      name: (name) => name.startsWith(`${time} JobStarted job b397d96a`),
+      name: (name) => name.startsWith(`Arrived ${time} JobStarted job b397d96a`),
     })
     expect(toggle.getAttribute("aria-expanded")).toBe("false")
 

@@ -15,12 +15,10 @@ import {
   type EventPublisher,
   EventSubscriber,
   failStaleJobs,
+  findPendingJobs,
   isJobEvent,
-  type Job,
-  type JobCursor,
   type JobId,
   type JobRepository,
-  listJobs,
   markLostWorkers,
   type Producer,
   type RepositoryError,
@@ -46,8 +44,6 @@ export const PENDING_SWEEP_INTERVAL = Duration.seconds(5)
  * the worker died, plus the time the check's queries take.
  */
 export const STALE_CHECK_INTERVAL = Duration.seconds(2)
-
-const SWEEP_PAGE_SIZE = 100
 
 /** The worker's settings that shape its work loop, and what it tells the registry. */
 export type Options = Worker.Registration
@@ -141,27 +137,21 @@ export const dispatchForever = (
   return dispatch(events, runs).pipe(Effect.zipRight(Effect.forever(resubscribe)))
 }
 
-/** Every PENDING job in the store, oldest first. */
-const pendingJobs: Effect.Effect<
-  ReadonlyArray<Job.Job>,
-  RepositoryError,
-  JobRepository
-> = Effect.gen(function* () {
-  const found: Array<Job.Job> = []
-  let after: JobCursor | undefined
-  do {
-    const page = yield* listJobs({ status: "PENDING", limit: SWEEP_PAGE_SIZE, after })
-    found.push(...page.items)
-    after = page.next ?? undefined
-  } while (after !== undefined)
-  return found.reverse()
-})
+/**
+ * A sweep reads this many times as many PENDING jobs as the worker has free slots,
+ * plus one for each run it has going. Its own runs still claiming their jobs, and
+ * other workers claiming at the same moment, leave rows that look PENDING; the
+ * extra rows let the sweep go on to the next jobs and still fill every slot, so
+ * the next finished run wakes the next sweep.
+ */
+const SWEEP_READ_FACTOR = 2
 
 /**
- * Starts a run for every job still PENDING in the store, oldest first, until
- * every slot is taken. A job that another worker, or this one through its event,
- * claims first is skipped by runJob's conditional claim, so a sweep never runs a
- * job twice.
+ * Starts a run for the oldest jobs still PENDING in the store, until every slot
+ * is taken. It reads only a few more jobs than the worker has free slots, so a
+ * sweep costs the same however long the queue is. A job that another worker, or
+ * this one through its event, claims first is skipped by runJob's conditional
+ * claim, so a sweep never runs a job twice.
  *
  * NOTE: the API publishes JobCreated just after its insert commits. A sweep that
  * lands in that gap publishes JobStarted first, so subscribers can see the two out
@@ -170,7 +160,10 @@ const pendingJobs: Effect.Effect<
 export const sweepPending = (
   runs: JobRuns.JobRuns,
 ): Effect.Effect<void, RepositoryError, JobServices> =>
-  pendingJobs.pipe(
+  Effect.all([runs.freeSlots, runs.size]).pipe(
+    Effect.flatMap(([free, going]) =>
+      free === 0 ? Effect.succeed([]) : findPendingJobs(free * SWEEP_READ_FACTOR + going),
+    ),
     Effect.flatMap((pending) =>
       Effect.gen(function* () {
         let started = 0

@@ -35,6 +35,8 @@ export interface JobRuns {
   readonly stop: (cancelled: JobCancelled) => Effect.Effect<boolean>
   /** The number of runs still going. */
   readonly size: Effect.Effect<number>
+  /** The number of slots free for new runs right now. */
+  readonly freeSlots: Effect.Effect<number>
   /**
    * Waits until a slot frees up after `start` found every slot taken, so the
    * worker can look for the jobs it left PENDING.
@@ -166,6 +168,7 @@ export const make = (concurrency: number): Effect.Effect<JobRuns, never, Scope.S
       start,
       stop,
       size: FiberMap.size(fibers),
+      freeSlots: Effect.sync(() => Math.max(concurrency - slots.size, 0)),
       awaitRoom: Queue.take(room),
       awaitEmpty: FiberMap.awaitEmpty(fibers),
       // FiberMap.clear interrupts one fiber after the other, and each requeue can take

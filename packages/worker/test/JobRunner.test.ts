@@ -333,12 +333,52 @@ describe("JobRunner.sweepPending", () => {
     }).pipe(Effect.scoped, Effect.provide(TestLayer)),
   )
 
+  it.scoped("sweep reads a bounded number of jobs", () => {
+    const limits: Array<number> = []
+    const recordingRepository = Layer.effect(
+      JobRepository,
+      Effect.map(InMemoryJobRepository.make, (inner) => ({
+        ...inner,
+        oldestPending: (limit: number) => {
+          limits.push(limit)
+          return inner.oldestPending(limit)
+        },
+      })),
+    )
+
+    return Effect.gen(function* () {
+      const jobs = Array.from({ length: 30 }, (_, index) =>
+        newJob(`queued ${index + 1}`, 5, new Date(index)),
+      )
+      yield* Effect.forEach(jobs, insert, { discard: true })
+      const runs = yield* JobRuns.make(4)
+
+      yield* JobRunner.sweepPending(runs)
+      yield* JobRunner.sweepPending(runs)
+
+      // Four free slots: it reads eight, starts the four oldest, then reads nothing.
+      expect(limits).toEqual([8])
+      expect(yield* runs.size).toBe(4)
+      const statuses = Effect.forEach(jobs.slice(0, 5), (created) => statusOf(created.job))
+      const oldestFourRun = Effect.map(
+        statuses,
+        (found) => found.join() === "RUNNING,RUNNING,RUNNING,RUNNING,PENDING",
+      )
+      expect(yield* settled(oldestFourRun)).toBe(true)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        Layer.mergeAll(recordingRepository, recordingBus, Producer.layer("worker-test")),
+      ),
+    )
+  })
+
   it.scoped("failed sweep starts nothing", () => {
     const unavailableRepository = Layer.effect(
       JobRepository,
       Effect.map(InMemoryJobRepository.make, (inner) => ({
         ...inner,
-        list: () => Effect.fail(new RepositoryError({ message: "database unavailable" })),
+        oldestPending: () => Effect.fail(new RepositoryError({ message: "database unavailable" })),
       })),
     )
 

@@ -79,6 +79,16 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
         }),
       ),
 
+    oldestPending: (limit) =>
+      Ref.get(store).pipe(
+        Effect.map((state) =>
+          [...state.jobs.values()]
+            .filter((job) => job.status === "PENDING")
+            .sort((a, b) => Job.compareNewestFirst(b, a))
+            .slice(0, limit),
+        ),
+      ),
+
     countByStatus: (search) =>
       Ref.get(store).pipe(
         Effect.map((state) => {

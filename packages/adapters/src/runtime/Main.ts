@@ -32,17 +32,11 @@ export const runMain = <C extends Logging.LoggingConfig, E>(
   // listener, after which Node's default action would end the process at once. Under
   // `node --watch` and `bun run dev` a stop brings two signals (one to the process
   // group, one forwarded by the watcher), and the second one would skip the requeue of
-  // the worker's jobs. These listeners keep the default action away; the finalizers
-  // have their own time limits, so the shutdown still ends.
-  let signalsReceived = 0
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      signalsReceived++
-      if (signalsReceived > 1) {
-        process.stderr.write(`level=info message="${signal} received while already stopping"\n`)
-      }
-    })
-  }
+  // the worker's jobs. These listeners keep the default action away and do nothing
+  // else; the finalizers have their own time limits, so the shutdown still ends.
+  const ignoreRepeatedSignal = () => undefined
+  process.on("SIGINT", ignoreRepeatedSignal)
+  process.on("SIGTERM", ignoreRepeatedSignal)
   NodeRuntime.runMain(main, { disablePrettyLogger: true, disableErrorReporting: true })
 }
 

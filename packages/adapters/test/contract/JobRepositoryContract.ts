@@ -182,6 +182,26 @@ export const jobRepositoryContract = (
       )
 
       test(
+        "oldestPending returns PENDING jobs oldest first, up to the limit",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const [middle, , oldest, newest] = yield* storeAll([
+            storePending({ createdAt: at("2024-01-01T00:00:00.001Z") }),
+            storeRunning({ createdAt: at("2023-12-31T00:00:00.000Z") }),
+            storePending({ createdAt: at("2024-01-01T00:00:00.000Z") }),
+            storePending({ createdAt: at("2024-01-02T00:00:00.000Z") }),
+          ])
+
+          expect(idsOf(yield* repository.oldestPending(2))).toEqual([oldest?.id, middle?.id])
+          expect(idsOf(yield* repository.oldestPending(10))).toEqual([
+            oldest?.id,
+            middle?.id,
+            newest?.id,
+          ])
+        }),
+      )
+
+      test(
         "list returns jobs newest first",
         Effect.gen(function* () {
           const repository = yield* JobRepository

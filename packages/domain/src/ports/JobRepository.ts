@@ -67,6 +67,11 @@ export interface JobRepositoryShape {
    */
   readonly list: (query: ListJobsQuery) => Effect.Effect<JobPage, RepositoryError>
   /**
+   * Returns up to `limit` PENDING jobs, oldest first (createdAt, then id, both ascending):
+   * the jobs a worker with free slots should take next.
+   */
+  readonly oldestPending: (limit: number) => Effect.Effect<ReadonlyArray<Job>, RepositoryError>
+  /**
    * Counts the jobs of each status, only those matching `search` when it is given. Every
    * status is present in the result.
    */

@@ -61,6 +61,14 @@ export const listJobs = Effect.fn("listJobs")(function* (query: ListJobsQuery) {
   return yield* repository.list(query)
 }) satisfies (query: ListJobsQuery) => Effect.Effect<JobPage, RepositoryError, JobRepository>
 
+/** Returns up to `limit` PENDING jobs, oldest first: the next ones to run. */
+export const findPendingJobs = Effect.fn("findPendingJobs")(function* (limit: number) {
+  const repository = yield* JobRepository
+  return yield* repository.oldestPending(limit)
+}) satisfies (
+  limit: number,
+) => Effect.Effect<ReadonlyArray<Job.Job>, RepositoryError, JobRepository>
+
 /** Number of jobs in each status, plus their sum. */
 export type JobCounts = JobStatusCounts & { readonly total: number }
 

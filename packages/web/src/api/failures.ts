@@ -53,7 +53,10 @@ export const describeApiFailure = (error: ApiFailure, failures: Messages["failur
       return failures.network
     case "ResponseError":
       console.error("unexpected response from the API", error)
-      return failures.unexpectedResponse(error.response.status)
+      // The dev server's proxy answers 502 when the API itself did not answer.
+      return error.response.status === 502
+        ? failures.network
+        : failures.unexpectedResponse(error.response.status)
     case "ParseError":
       console.error("response from the API did not match the contract", error)
       return failures.unexpectedResponse(undefined)

@@ -125,9 +125,10 @@ const EventRow = ({
         aria-controls={expanded ? rawId : undefined}
         onClick={() => onToggle(line.key)}
       >
-        <time className="stream-line__time" dateTime={new Date(line.receivedAt).toISOString()}>
-          {arrived}
-        </time>{" "}
+        <span className="stream-line__time">
+          {text.stream.arrivedLabel}{" "}
+          <time dateTime={new Date(line.receivedAt).toISOString()}>{arrived}</time>
+        </span>{" "}
         <span className="event-type">{event._tag}</span>{" "}
         <span className="stream-line__subject">{subjectOf(line, text, nameOf)}</span>{" "}
         <span className="stream-line__meta">
