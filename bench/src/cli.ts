@@ -15,7 +15,7 @@ export const usage = (scenarioNames: ReadonlyArray<string>): string =>
     "Usage: bun run bench [-- options]",
     "",
     `  --only <scenario>     run one scenario: ${scenarioNames.join(", ")}`,
-    "  --smoke               short run for CI: few samples, 1 repetition, pg-boss left out; fails only when something breaks",
+    "  --smoke               short run for CI: few samples, 1 repetition, one shared system of ours, BullMQ the only peer; fails only when something breaks",
     `  --repetitions <n>     repetitions per scenario (default ${DEFAULT_REPETITIONS}, 1 with --smoke)`,
     "  --samples <n>         samples per repetition (default: the scenario's own)",
     "  --help                print this text",

@@ -10,11 +10,14 @@ import { describeEnvironment } from "./environment"
 import { OURS, renderComparison, renderEnvironment, renderScenario, table } from "./report"
 import type { Figure } from "./scenario"
 import { scenarios } from "./scenarios/index"
+import { freshSystems, SHARED_SYSTEM_NOTE, sharedSystems } from "./system"
 
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 // The stack of the scenario that is running, for the signal handler.
 let running: Stack | undefined
+// Cleanup steps that last for the whole run, such as the smoke run's shared system.
+const runStack = new Stack()
 let stopping = false
 
 const stopOnSignal = (signal: NodeJS.Signals, exitCode: number) => {
@@ -26,7 +29,7 @@ const stopOnSignal = (signal: NodeJS.Signals, exitCode: number) => {
     }
     stopping = true
     progress(`${signal} received, stopping the processes of this run`)
-    const cleanup = running?.close() ?? Promise.resolve()
+    const cleanup = (running?.close() ?? Promise.resolve()).finally(() => runStack.close())
     cleanup.then(
       () => process.exit(exitCode),
       (error: unknown) => {
@@ -67,6 +70,10 @@ const main = async (): Promise<number> => {
   // leaves the report of the scenarios that finished.
   const print = (section: string) => process.stdout.write(`${section}\n\n`)
   sections.forEach(print)
+  if (options.smoke) {
+    print(SHARED_SYSTEM_NOTE)
+  }
+  const startSystem = options.smoke ? sharedSystems(runStack) : freshSystems
   let failures = 0
 
   for (const scenario of selected) {
@@ -76,14 +83,16 @@ const main = async (): Promise<number> => {
     running = stack
     let outcome = "done"
     try {
-      const result = await scenario.run(options, stack, progress)
+      const result = await scenario.run(options, stack, progress, startSystem)
       print(renderScenario(scenario.title, result))
       figures.push(...(result.figures ?? []))
     } catch (error) {
       // The other scenarios still run; the exit code reports the failure.
       failures++
       outcome = "failed"
-      const logs = stack.processes.map((process) => process.logFile).join(", ")
+      const logs = [...stack.processes, ...runStack.processes]
+        .map((process) => process.logFile)
+        .join(", ")
       const reason = error instanceof Error ? (error.stack ?? error.message) : String(error)
       progress(`${scenario.name}: failed (process logs: ${logs || "none"})\n${reason}`)
       print(
@@ -97,6 +106,7 @@ const main = async (): Promise<number> => {
     summary.push([scenario.name, `${seconds} (${outcome})`])
     progress(`${scenario.name}: ${outcome} in ${seconds} s`)
   }
+  await runStack.close()
 
   if (figures.some((figure) => figure.system === OURS)) {
     print("## Comparison")

@@ -4,6 +4,7 @@
  */
 import type { Stack } from "../../faults/support/harness"
 import type { Spread, Summary } from "./stats"
+import type { StartSystem } from "./system"
 
 /** Options from the command line, the same for every scenario. */
 export interface RunSettings {
@@ -58,10 +59,13 @@ export interface Scenario {
   /**
    * Starts what the scenario needs, registering each cleanup step on `stack`, and
    * measures. `progress` prints a line to stderr so stdout keeps only the report.
+   * `startSystem` gives the system of ours for a fresh, migrated database: a new one
+   * in full mode, the run's shared one in a smoke run.
    */
   readonly run: (
     settings: RunSettings,
     stack: Stack,
     progress: (line: string) => void,
+    startSystem: StartSystem,
   ) => Promise<ScenarioResult>
 }

@@ -126,3 +126,32 @@ export const startSystem = async (
     addWorker,
   }
 }
+
+/** Gives a scenario a running system of ours on a fresh, migrated database. */
+export type StartSystem = (stack: Stack, name: string, options?: SystemOptions) => Promise<System>
+
+/** Full mode: every call starts a fresh system, with the caller's options, on `stack`. */
+export const freshSystems: StartSystem = (stack, name, options) => startSystem(stack, name, options)
+
+/**
+ * The worker concurrency of the smoke run's shared system: what pickup, throughput and
+ * delivery use in full mode. Cancel runs one job at a time, so it needs no more.
+ */
+const SHARED_CONCURRENCY = 10
+
+/**
+ * Smoke mode: one system, started at the first call, given to every caller. Starting an
+ * API server and a worker through tsx takes seconds each, which a smoke run cannot spend
+ * once per scenario. The system's cleanup goes on `runStack`, which lives for the whole
+ * run, so a scenario's own stack never stops it. The callers' options are ignored.
+ */
+export const sharedSystems = (runStack: Stack): StartSystem => {
+  let shared: Promise<System> | undefined
+  return () => {
+    shared ??= startSystem(runStack, "bench-smoke", { concurrency: SHARED_CONCURRENCY })
+    return shared
+  }
+}
+
+/** The description of the shared system, for the smoke run's report. */
+export const SHARED_SYSTEM_NOTE = `Smoke run: pickup, throughput, delivery and cancel share one system (1 API server, 1 worker with WORKER_CONCURRENCY=${SHARED_CONCURRENCY}, the server's default SSE_MAX_CLIENTS), started once. The process settings in their sections describe a full run. List starts its own API server, because it needs a database with no worker on it.`

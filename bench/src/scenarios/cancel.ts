@@ -20,7 +20,7 @@ import { LogWatch } from "../logLines"
 import { writeSamples } from "../output"
 import type { Scenario } from "../scenario"
 import { summarize } from "../stats"
-import { type System, startSystem } from "../system"
+import type { System } from "../system"
 
 const FULL_SAMPLES = 200
 const SMOKE_SAMPLES = 5
@@ -95,7 +95,7 @@ const randomGap = () => MIN_GAP_MILLIS + Math.random() * (MAX_GAP_MILLIS - MIN_G
 export const cancel: Scenario = {
   name: "cancel",
   title: "Cancel latency",
-  run: async (settings, stack, progress) => {
+  run: async (settings, stack, progress, startSystem) => {
     const samples = settings.samples ?? (settings.smoke ? SMOKE_SAMPLES : FULL_SAMPLES)
     const system = await startSystem(stack, "bench-cancel")
     const logs: Watches = {

@@ -23,7 +23,6 @@ import { writeSamples } from "../output"
 import { type Peer, peersFor } from "../peers/peers"
 import type { Figure, Measure, Scenario } from "../scenario"
 import { summarize } from "../stats"
-import { startSystem } from "../system"
 
 const FULL_SAMPLES = 200
 const SMOKE_SAMPLES = 5
@@ -72,7 +71,7 @@ const PICKUP = "pickup latency"
 export const pickup: Scenario = {
   name: "pickup",
   title: "Pickup latency",
-  run: async (settings, stack, progress) => {
+  run: async (settings, stack, progress, startSystem) => {
     const samples = settings.samples ?? (settings.smoke ? SMOKE_SAMPLES : FULL_SAMPLES)
     const warmups = settings.smoke ? SMOKE_WARMUP_SAMPLES : WARMUP_SAMPLES
     const runs: Array<Run> = []

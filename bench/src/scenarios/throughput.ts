@@ -20,7 +20,7 @@ import { loadAverage } from "../environment"
 import { OURS, type RateRow, rateFigure, rateTable } from "../figures"
 import { type Peer, peersFor } from "../peers/peers"
 import type { Figure, Scenario } from "../scenario"
-import { type System, startSystem } from "../system"
+import type { System } from "../system"
 
 const FULL_JOBS = 2000
 const SMOKE_JOBS = 100
@@ -76,7 +76,7 @@ const createMany = (system: System, jobs: number, label: string) =>
 export const throughput: Scenario = {
   name: "throughput",
   title: "Throughput",
-  run: async (settings, stack, progress) => {
+  run: async (settings, stack, progress, startSystem) => {
     const jobs = settings.samples ?? (settings.smoke ? SMOKE_JOBS : FULL_JOBS)
     const rows: Array<RateRow> = []
     const figures: Array<Figure> = []
