@@ -74,7 +74,7 @@ const ratio = (ours: Spread, other: Spread | undefined) => {
 }
 
 /**
- * One row per metric of ours: our figure, each peer's, then our median divided by each
+ * Builds one row per metric of ours: our figure, each peer's, then our median divided by each
  * peer's median and, for latencies, by the floor's median of the same percentile.
  */
 export const renderComparison = (figures: ReadonlyArray<Figure>): string => {

@@ -27,7 +27,7 @@ export interface Measure {
  * which divides our figure by the floor's and each peer's figure of the same metric.
  */
 export interface Figure {
-  /** What is measured, such as "pickup latency p99 (ms)"; equal for the systems compared. */
+  /** The measure, such as "pickup latency p99 (ms)", the same for all the systems compared. */
   readonly metric: string
   /** "ours", a peer's name, or a floor measure's name. */
   readonly system: string

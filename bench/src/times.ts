@@ -1,6 +1,6 @@
 /**
- * Times reported per key (a job, a message), kept until someone asks for them. A time that
- * arrives before anyone waits for it is kept, so a caller may start waiting after the
+ * Times reported per key (a job, a message), kept until a caller reads them. A time that
+ * arrives before any caller waits for it is kept, so a caller may start waiting after the
  * request that causes it.
  */
 export class KeyedTimes {

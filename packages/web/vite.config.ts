@@ -11,8 +11,8 @@ const apiProxy: Record<string, ProxyOptions> = {
   "/api": {
     target: apiUrl,
     configure: (proxy) => {
-      // With the API down or restarting, the proxy would answer 500, which the page would
-      // report as a bad answer from the API. 502 says that the API did not answer at all.
+      // With the API down or restarting, the proxy would return 500, which the page would
+      // report as an invalid response from the API. 502 means that the API did not respond.
       // This listener runs before Vite's own, which then finds the response already sent.
       proxy.on("error", (_error, _request, response) => {
         if ("writeHead" in response && !response.headersSent) {

@@ -4,7 +4,7 @@
  * for each job event a worker produced (JobStarted, JobCompleted), keeps the delay from the envelope's `timestamp` (set
  * by the worker when it made the event) to the arrival of the bytes here.
  *
- * Prints `connected <n>` once every stream has answered 200. On SIGUSR2 it writes the
+ * Prints `connected <n>` once every stream has responded with 200. On SIGUSR2 it writes the
  * delays kept so far to SSE_OUTPUT as a JSON array, forgets them, and prints `written <n>`.
  * Run with `node --import tsx bench/src/clients/sseClients.ts`.
  */

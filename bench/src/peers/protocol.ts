@@ -1,6 +1,6 @@
 /**
- * What a peer's worker process prints on stdout, one line per fact, so the benchmark can
- * read it on the same machine clock:
+ * The lines a peer's worker process prints on stdout, one per fact, so the benchmark can
+ * read them on the same machine clock:
  *
  *   ready
  *   start <key> <epoch milliseconds>   the handler of job <key> began
@@ -49,7 +49,7 @@ const say = (line: string) => {
 
 export const sayReady = () => say(READY_LINE)
 
-/** The no-op job every peer runs: report the start, then the end. */
+/** Runs the no-op job of every peer: reports the start, then the end. */
 export const noopJob = (payload: Payload): void => {
   say(`start ${payload.key} ${epochMillis()}`)
   say(`done ${payload.key} ${epochMillis()}`)

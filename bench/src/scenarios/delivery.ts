@@ -2,8 +2,8 @@
  * Event delivery: how long a worker's event takes to reach SSE clients, with 1, 100 and
  * 1,000 clients on one API server, and how much memory the API server holds for them.
  *
- * The worker sets each envelope's `timestamp` when it makes the event; each client process
- * subtracts it from the arrival time of the bytes (the same machine clock). The envelope's
+ * The worker sets each envelope's `timestamp` when it makes the event. Each client process
+ * subtracts it from the arrival time of the bytes, on the same machine clock. The envelope's
  * timestamp has whole milliseconds, so each delay is up to 1 ms too long. Events come from
  * jobs of duration 0 created 100 ms apart (JobStarted and JobCompleted of each are counted).
  * The clients run in 1 process (1 and 100 clients) or 2 processes of 500 (1,000 clients),
@@ -44,7 +44,7 @@ export const residentMiB = async (pid: number): Promise<number> => {
   return Number(kibibytes) / 1024
 }
 
-/** The soft limit of open files of this process, which its children inherit. */
+/** Reads the soft limit of open files of this process, which its children inherit. */
 const openFileLimit = async () => {
   const limits = await readFile("/proc/self/limits", "utf8")
   return /^Max open files\s+(\S+)/m.exec(limits)?.[1] ?? "unknown"

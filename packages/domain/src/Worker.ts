@@ -35,7 +35,7 @@ export const HEARTBEAT_INTERVAL = Duration.seconds(2)
  */
 export const TIMEOUT = Duration.seconds(10)
 
-/** What a worker records about itself when it registers. */
+/** The facts a worker records about itself when it registers. */
 export interface Registration {
   readonly host: string
   readonly pid: number

@@ -287,7 +287,7 @@ describe("listWorkers", () => {
       const ofB = yield* storeRunningJob("job of b", "worker-b")
       yield* TestClock.adjust("1 second")
       const secondOfA = yield* storeRunningJob("second of a", "worker-a")
-      // worker-a keeps beating; worker-b falls silent but nobody has marked it lost yet.
+      // worker-a keeps beating; worker-b falls silent but no process has marked it lost yet.
       yield* TestClock.adjust("9 seconds")
       yield* beatWorker(registration("box-1"))
       yield* TestClock.adjust("2 seconds")

@@ -1,7 +1,7 @@
 /**
  * The whole app for a browser test: the API server, workers and the Vite dev server as child
  * processes on free ports, reached through 127.0.0.1, against a throwaway database and a Redis
- * channel of the test's own; and Chromium with a fresh profile per context. The API can be
+ * channel of the test's own. Chromium gets a fresh profile per context. The API can be
  * killed and started again on the same port, behind the Vite proxy the page talks to. The
  * children's logs go to test-output/browser.
  */
@@ -119,7 +119,7 @@ export const startApp = async (options: {
       LOG_LEVEL: "info",
     }
 
-    // The API holds one subscribed connection to the channel, and each worker one more.
+    // The API keeps one subscribed connection to the channel, and each worker one more.
     let subscribers = 0
     let api: Child | undefined
     let apiStarts = 0

@@ -100,7 +100,7 @@ const holdEventStream = async (): Promise<{
   const controller = new AbortController()
   const response = await fetch(`${app.apiUrl}/api/events`, { signal: controller.signal })
   // fetch cancels the unread body of a Response that is garbage collected, which would free
-  // the API's only place before the test releases it; the holder keeps the Response reachable.
+  // the API's only place before the test releases it. So the holder keeps the Response reachable.
   return { response, release: () => controller.abort() }
 }
 

@@ -12,7 +12,7 @@ import { decode, JOB_A, JOB_B, recorded } from "./fixtures/recordedEnvelopes"
 
 afterEach(cleanup)
 
-/** The panel on its own state; hands the state's controls to the test. */
+/** Renders the panel on its own state and hands the state's controls to the test. */
 const Harness = ({ controls }: { readonly controls: { current: EventStreamControls | null } }) => {
   const stream = useEventStreamState()
   controls.current = stream

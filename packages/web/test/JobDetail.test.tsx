@@ -14,7 +14,7 @@ import {
   recordedRejection,
 } from "./fixtures/recordedEnvelopes"
 
-// This file holds one test: the tab's event connection is one per module, so a second test
+// This file contains one test because the tab's event connection is one per module, so a second test
 // here would find it already opened once.
 
 const clock = { now: 0 }

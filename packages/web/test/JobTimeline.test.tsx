@@ -45,7 +45,7 @@ const listName: Readonly<Record<Language, string>> = {
 }
 
 /**
- * Job A as a page sees it: JobStarted arrived live 8 ms after its timestamp, twice, then
+ * Job A as a page receives it: JobStarted arrived live 8 ms after its timestamp, twice, then
  * JobCompleted 12 ms after, and JobCreated only in the log fetched afterwards.
  */
 const mixed: Timeline = mergeLog(

@@ -55,7 +55,9 @@ describe("event stream state", () => {
     }
 
     expect(state.lines).toHaveLength(STREAM_CAPACITY)
-    expect(state.lines[0]?.kind === "event" && state.lines[0].receivedAt).toBe(STREAM_CAPACITY + 19)
+    const newest = state.lines[0]
+    expect(newest?.kind).toBe("event")
+    expect(newest?.kind === "event" ? newest.receivedAt : undefined).toBe(STREAM_CAPACITY + 19)
   })
 
   it("counts events received while paused and shows them on resume", () => {

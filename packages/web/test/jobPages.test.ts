@@ -72,10 +72,8 @@ const pagesOf = (jobs: ReadonlyArray<Job.Job>, size: number, more: boolean): Job
     const items = jobs.slice(start, start + size)
     const last = items[items.length - 1]
     const isLast = start + size >= jobs.length
-    pages.push({
-      items,
-      nextCursor: isLast && !more ? null : last === undefined ? null : cursorAfter(last),
-    })
+    const hasNext = !(isLast && !more) && last !== undefined
+    pages.push({ items, nextCursor: hasNext ? cursorAfter(last) : null })
   }
   const pageParams = pages.map((_, index) =>
     index === 0 ? null : (pages[index - 1]?.nextCursor ?? null),

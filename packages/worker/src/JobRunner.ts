@@ -45,7 +45,7 @@ export const PENDING_SWEEP_INTERVAL = Duration.seconds(5)
  */
 export const STALE_CHECK_INTERVAL = Duration.seconds(2)
 
-/** The worker's settings that shape its work loop, and what it tells the registry. */
+/** The worker's settings that shape its work loop, and what it records in the registry. */
 export type Options = Worker.Registration
 
 const startFromEvent = (
@@ -140,7 +140,7 @@ export const dispatchForever = (
 /**
  * A sweep reads this many times as many PENDING jobs as the worker has free slots,
  * plus one for each run it has going. Its own runs still claiming their jobs, and
- * other workers claiming at the same moment, leave rows that look PENDING; the
+ * other workers claiming at the same moment, leave rows that look PENDING. The
  * extra rows let the sweep go on to the next jobs and still fill every slot, so
  * the next finished run wakes the next sweep.
  */

@@ -129,7 +129,7 @@ const createWorkers = Effect.gen(function* () {
   `
 
   // The lost-worker check (findSilent) runs every few seconds and reads only running
-  // workers, oldest heartbeat first. A partial index holds just those rows, so it stays
+  // workers, oldest heartbeat first. A partial index contains just those rows, so it stays
   // small however many stopped workers pile up.
   yield* sql`
     CREATE INDEX workers_running_last_heartbeat ON workers (last_heartbeat_at)

@@ -53,7 +53,7 @@ export const describeApiFailure = (error: ApiFailure, failures: Messages["failur
       return failures.network
     case "ResponseError":
       console.error("unexpected response from the API", error)
-      // The dev server's proxy answers 502 when the API itself did not answer.
+      // The dev server's proxy returns 502 when the API itself did not respond.
       return error.response.status === 502
         ? failures.network
         : failures.unexpectedResponse(error.response.status)

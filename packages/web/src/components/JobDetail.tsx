@@ -49,7 +49,7 @@ const newer = (cached: Job.Job | undefined, incoming: Job.Job): Job.Job =>
 
 /**
  * Runs a command and describes a failure with the error's name and HTTP status, so that the
- * learner sees which response the API sent.
+ * learner can tell which response the API sent.
  */
 const useCommandCall = () => {
   const runtime = useApiRuntime()

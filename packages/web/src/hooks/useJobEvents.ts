@@ -17,7 +17,7 @@ import { useEffect, useRef, useSyncExternalStore } from "react"
 
 export type ConnectionState = "connecting" | "open" | "reconnecting"
 
-/** How one event reached this tab: its text as sent and when it arrived (Date.now()). */
+/** The arrival of one event in this tab: its text as sent and its arrival time (Date.now()). */
 export interface Arrival {
   readonly raw: string
   readonly receivedAt: number

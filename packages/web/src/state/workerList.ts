@@ -3,8 +3,8 @@
  * worker. It starts from GET /api/workers and follows the event stream: worker events change a
  * worker, and job events move a job onto its worker (JobStarted) or off it (any other change).
  *
- * Worker events carry no version, so their times decide: an event older than the worker the map
- * holds describes an earlier run of a worker with the same id and is ignored.
+ * Worker events carry no version, so their times decide: an event older than the worker in the map
+ * describes an earlier run of a worker with the same id and is ignored.
  */
 import { Job, type JobEvent, type JobId, type WorkerEvent, type WorkerView } from "@jobs/domain"
 
@@ -57,7 +57,7 @@ export const applyWorkerEvent = (workers: WorkerMap, event: WorkerEvent): Worker
         return { workers, workerMissing: false }
       }
       // A lost worker's jobs stay listed until the stale-job check fails them: they are still
-      // RUNNING in the database, and the panel shows what the database says.
+      // RUNNING in the database, and the panel shows what the database records.
       const stopped: WorkerView = {
         ...current,
         stoppedAt: event.stoppedAt,
@@ -69,7 +69,7 @@ export const applyWorkerEvent = (workers: WorkerMap, event: WorkerEvent): Worker
   }
 }
 
-/** The copy of a job that the map holds under any worker, if any. */
+/** The copy of a job listed under any worker in the map, if there is one. */
 export const heldJob = (workers: WorkerMap, id: JobId): Job.Job | undefined => {
   for (const worker of workers.values()) {
     const job = worker.runningJobs.find((running) => running.id === id)
@@ -96,7 +96,7 @@ export interface PlaceResult {
 
 /**
  * Puts the latest known state of a job where it belongs: a RUNNING job under its worker, a job
- * in any other status under none. Does nothing when the map already holds the same or a newer
+ * in any other status under none. Does nothing when the map already contains the same or a newer
  * version of the job, so a late response never undoes a newer event.
  */
 export const placeJob = (workers: WorkerMap, job: Job.Job): PlaceResult => {
@@ -159,7 +159,7 @@ export const applyJobEventToWorkers = (
   return { ...placeJob(workers, Job.applyEvent(base, event) ?? base), jobMissing: null }
 }
 
-/** What the panel says about a worker, in words as well as in its look. */
+/** The state the panel shows for a worker, in words as well as in its look. */
 export type WorkerState = "alive" | "unresponsive" | "shutdown" | "lost"
 
 /**
@@ -188,5 +188,8 @@ export const workerOrder = (workers: WorkerMap): ReadonlyArray<WorkerView> =>
         return byStop
       }
     }
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+    if (a.id === b.id) {
+      return 0
+    }
+    return a.id < b.id ? -1 : 1
   })
