@@ -11,7 +11,7 @@ import {
   RedisEventBus,
 } from "@jobs/adapters"
 import { EventSubscriber, Producer } from "@jobs/domain"
-import { Effect, Layer, Stream, SubscriptionRef } from "effect"
+import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import {
   createTestDatabase,
@@ -22,32 +22,20 @@ import { REDIS_URL, uniqueChannel } from "../../adapters/test/support/TestRedis"
 import * as ApiServer from "../src/ApiServer"
 import * as HealthProbesLive from "../src/HealthProbesLive"
 import { createNodeServer } from "../src/http/NodeServer"
+import { makeOpenStreams } from "./support/OpenStreams"
 import { SseClient } from "./support/SseClient"
 import { ALLOWED_ORIGIN, startTestServer, type TestServer } from "./support/TestServer"
 
 let database: TestDatabase
 let server: TestServer
-const openStreams = Effect.runSync(SubscriptionRef.make(0))
-
-/** Resolves once the number of open event streams equals `expected`. */
-const openStreamsReach = (expected: number) =>
-  Effect.runPromise(
-    openStreams.changes.pipe(
-      Stream.takeUntil((count) => count === expected),
-      Stream.runDrain,
-      Effect.timeout("10 seconds"),
-    ),
-  )
+const openStreams = makeOpenStreams()
 
 /** The Redis subscriber, with each `events` stream counted from its start to its end. */
 const countingSubscriber = (bus: Layer.Layer<EventSubscriber>) =>
   Layer.effect(
     EventSubscriber,
     Effect.map(EventSubscriber, ({ events }) => ({
-      events: events.pipe(
-        Stream.onStart(SubscriptionRef.update(openStreams, (count) => count + 1)),
-        Stream.ensuring(SubscriptionRef.update(openStreams, (count) => count - 1)),
-      ),
+      events: openStreams.counted(events),
     })),
   ).pipe(Layer.provide(bus))
 
@@ -80,7 +68,7 @@ afterAll(async () => {
 })
 
 it("event stream sends a created job's event and ends when the client leaves", async () => {
-  const before = Effect.runSync(SubscriptionRef.get(openStreams))
+  const before = openStreams.current()
   const client = await SseClient.open(`${server.baseUrl}/api/events`)
 
   expect(client.status).toBe(200)
@@ -109,11 +97,11 @@ it("event stream sends a created job's event and ends when the client leaves", a
   expect(envelope.producer).toBe("api")
   expect(frame.id).toBe(envelope.event_id)
   expect(frame.event).toBeUndefined()
-  await openStreamsReach(before + 1)
+  await openStreams.reach(before + 1)
 
   client.close()
 
-  await openStreamsReach(before)
+  await openStreams.reach(before)
 })
 
 it("event stream sends a named keep-alive event at once", async () => {

@@ -7,16 +7,17 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { InMemoryEventBus, InMemoryJobRepository, InMemoryWorkerRegistry } from "@jobs/adapters"
 import { EventSubscriber, Producer } from "@jobs/domain"
-import { Deferred, Effect, Layer, Ref, Stream, SubscriptionRef } from "effect"
+import { Deferred, Effect, Layer, Ref, Stream } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import * as ApiServer from "../src/ApiServer"
 import { HealthProbes } from "../src/http/HealthHandlers"
 import { createNodeServer } from "../src/http/NodeServer"
+import { makeOpenStreams } from "./support/OpenStreams"
 import { SseClient } from "./support/SseClient"
 import { ALLOWED_ORIGIN, startTestServer, type TestServer } from "./support/TestServer"
 
 let server: TestServer
-const openStreams = Effect.runSync(SubscriptionRef.make(0))
+const openStreams = makeOpenStreams()
 // Completing the current Deferred ends every stream open now; later streams wait for the next one.
 const nextGap = Effect.runSync(Effect.flatMap(Deferred.make<void>(), Ref.make))
 
@@ -29,28 +30,17 @@ const reportGap = () =>
     ),
   )
 
-/** Resolves once the number of open event streams equals `expected`. */
-const openStreamsReach = (expected: number) =>
-  Effect.runPromise(
-    openStreams.changes.pipe(
-      Stream.takeUntil((count) => count === expected),
-      Stream.runDrain,
-      Effect.timeout("10 seconds"),
-    ),
-  )
-
 /** The in-memory subscriber, with streams that end at the next reported gap and are counted. */
 const gapSubscriber = (bus: Layer.Layer<EventSubscriber>) =>
   Layer.effect(
     EventSubscriber,
     Effect.map(EventSubscriber, ({ events }) => ({
-      events: Stream.unwrap(
-        Effect.map(Ref.get(nextGap), (gap) =>
-          events.pipe(Stream.interruptWhen(Deferred.await(gap))),
+      events: openStreams.counted(
+        Stream.unwrap(
+          Effect.map(Ref.get(nextGap), (gap) =>
+            events.pipe(Stream.interruptWhen(Deferred.await(gap))),
+          ),
         ),
-      ).pipe(
-        Stream.onStart(SubscriptionRef.update(openStreams, (count) => count + 1)),
-        Stream.ensuring(SubscriptionRef.update(openStreams, (count) => count - 1)),
       ),
     })),
   ).pipe(Layer.provide(bus))
@@ -91,17 +81,17 @@ it("event stream response ends at a gap and a new stream receives events", async
   const first = await SseClient.open(`${server.baseUrl}/api/events`)
   expect(first.status).toBe(200)
   expect((await first.nextFrame()).retry).toMatch(/^\d+$/)
-  await openStreamsReach(1)
+  await openStreams.reach(1)
 
   await reportGap()
 
   await expect(first.nextData()).rejects.toThrow("the event stream ended")
-  await openStreamsReach(0)
+  await openStreams.reach(0)
 
   const second = await SseClient.open(`${server.baseUrl}/api/events`)
   expect(second.status).toBe(200)
   expect((await second.nextFrame()).retry).toMatch(/^\d+$/)
-  await openStreamsReach(1)
+  await openStreams.reach(1)
   const jobId = await createJob("after the gap")
 
   const frame = await second.nextData()
@@ -110,5 +100,5 @@ it("event stream response ends at a gap and a new stream receives events", async
   expect(envelope.job_id).toBe(jobId)
 
   second.close()
-  await openStreamsReach(0)
+  await openStreams.reach(0)
 })
