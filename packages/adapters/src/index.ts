@@ -1,3 +1,5 @@
+export * as BatchedJobRepository from "./batching/BatchedJobRepository"
+export * as Batcher from "./batching/Batcher"
 export * as InMemoryEventBus from "./memory/InMemoryEventBus"
 export * as InMemoryJobRepository from "./memory/InMemoryJobRepository"
 export * as InMemoryWorkerRegistry from "./memory/InMemoryWorkerRegistry"

@@ -26,6 +26,14 @@ const repositoryLayer = PostgresJobRepository.layer.pipe(
 
 jobRepositoryContract("PostgresJobRepository", repositoryLayer)
 
+jobRepositoryContract(
+  "PostgresJobRepository without batching",
+  PostgresJobRepository.layerUnbatched.pipe(
+    Layer.provide(emptyTables),
+    Layer.provideMerge(Postgres.layer({ url: database.redactedUrl })),
+  ),
+)
+
 describe("PostgresJobRepository on PostgreSQL", () => {
   const test = (
     title: string,

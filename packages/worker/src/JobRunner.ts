@@ -17,6 +17,7 @@ import {
   failStaleJobs,
   findPendingJobs,
   isJobEvent,
+  Job,
   type JobId,
   type JobRepository,
   markLostWorkers,
@@ -50,10 +51,10 @@ export type Options = Worker.Registration
 
 const startFromEvent = (
   runs: JobRuns.JobRuns,
-  jobId: JobId,
+  target: JobId | Job.Job,
   aboutEvent: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
 ) =>
-  Effect.flatMap(runs.start(jobId), (result) => {
+  Effect.flatMap(runs.start(target), (result) => {
     switch (result) {
       case "started":
         return Effect.logDebug("event received, run started").pipe(aboutEvent)
@@ -78,7 +79,10 @@ const handle = (
   // annotation, so its own lines carry the job id and the worker id alone.
   const aboutEvent = Effect.annotateLogs({ eventType: event._tag, jobId: event.jobId })
   switch (event._tag) {
+    // A JobCreated carries the whole new job, so the run can claim it without reading it
+    // first; the claim's conditional update refuses it if it changed meanwhile.
     case "JobCreated":
+      return startFromEvent(runs, Job.applyEvent(undefined, event) ?? event.jobId, aboutEvent)
     case "JobRequeued":
       return startFromEvent(runs, event.jobId, aboutEvent)
     case "JobCancelled":
@@ -168,7 +172,7 @@ export const sweepPending = (
       Effect.gen(function* () {
         let started = 0
         for (const job of pending) {
-          const result = yield* runs.start(job.id)
+          const result = yield* runs.start(job)
           if (result === "full") {
             break
           }

@@ -5,6 +5,7 @@
  */
 import {
   type EventPublisher,
+  type Job,
   type JobCancelled,
   type JobId,
   JobRepository,
@@ -24,9 +25,10 @@ export type StartResult = "started" | "already running" | "full"
 export interface JobRuns {
   /**
    * Starts `runJob` for the job in a new fiber and returns at once. Takes a slot
-   * before the run claims the job, so a claimed job never waits for a slot.
+   * before the run claims the job, so a claimed job never waits for a slot. The job is
+   * given by its id, or as just read from the store, which spares the run a read.
    */
-  readonly start: (jobId: JobId) => Effect.Effect<StartResult, never, JobServices>
+  readonly start: (job: JobId | Job.Job) => Effect.Effect<StartResult, never, JobServices>
   /**
    * Interrupts the run of the cancelled job, if this worker runs it, without
    * waiting for it to end. The run does not requeue the job (it is CANCELLED
@@ -113,8 +115,8 @@ export const make = (concurrency: number): Effect.Effect<JobRuns, never, Scope.S
 
     // A failed run is logged with its job id and goes no further, so one broken job
     // never stops the worker.
-    const runToEnd = (jobId: JobId) =>
-      runJob(jobId).pipe(
+    const runToEnd = (jobId: JobId, target: JobId | Job.Job) =>
+      runJob(target).pipe(
         Effect.tap((outcome) =>
           Effect.logDebug("job run finished").pipe(Effect.annotateLogs({ outcome })),
         ),
@@ -139,12 +141,13 @@ export const make = (concurrency: number): Effect.Effect<JobRuns, never, Scope.S
         return "started"
       })
 
-    const start = (jobId: JobId) =>
-      Effect.uninterruptible(
+    const start = (target: JobId | Job.Job) => {
+      const jobId = typeof target === "string" ? target : target.id
+      return Effect.uninterruptible(
         Effect.flatMap(reserve(jobId), (result) =>
           result !== "started"
             ? Effect.succeed(result)
-            : FiberMap.run(fibers, jobId, runToEnd(jobId)).pipe(
+            : FiberMap.run(fibers, jobId, runToEnd(jobId, target)).pipe(
                 // The observer runs however the fiber ends, even when it is
                 // interrupted before its first step.
                 Effect.tap((fiber) => Effect.sync(() => fiber.addObserver(() => release(jobId)))),
@@ -153,6 +156,7 @@ export const make = (concurrency: number): Effect.Effect<JobRuns, never, Scope.S
               ),
         ),
       )
+    }
 
     const stop = (cancelled: JobCancelled) =>
       Effect.flatMap(FiberMap.get(fibers, cancelled.jobId), (fiber) =>

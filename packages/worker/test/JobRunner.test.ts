@@ -25,6 +25,7 @@ import {
   JobId,
   JobName,
   JobRepository,
+  type JobStatus,
   Producer,
   RepositoryError,
   Worker,
@@ -282,10 +283,11 @@ describe("JobRunner.dispatch", () => {
       JobRepository,
       Effect.map(InMemoryJobRepository.make, (inner) => ({
         ...inner,
-        findById: (id: JobId) =>
-          id === broken.job.id
+        // The claim's write fails for the broken job only.
+        update: (next: Job.Job, expected: JobStatus, event: JobEvent) =>
+          next.id === broken.job.id
             ? Effect.fail(new RepositoryError({ message: "database unavailable" }))
-            : inner.findById(id),
+            : inner.update(next, expected, event),
       })),
     )
 

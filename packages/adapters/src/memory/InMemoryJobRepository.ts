@@ -4,9 +4,11 @@
  */
 import {
   Job,
+  type JobChange,
   type JobEvent,
   JobRepository,
   type JobRepositoryShape,
+  type NewJob,
   RepositoryError,
   zeroStatusCounts,
 } from "@jobs/domain"
@@ -35,6 +37,34 @@ const withEvent = (state: State, event: JobEvent): State["events"] =>
 const lastSignOfLife = (state: State, job: Job.Job): number =>
   (state.heartbeats.get(job.id) ?? job.startedAt ?? job.createdAt).getTime()
 
+/** The state with the new jobs added, or the id of the first one that exists already. */
+const withNewJobs = (state: State, added: ReadonlyArray<NewJob>): State | string => {
+  const jobs = new Map(state.jobs)
+  let events = state.events
+  for (const { job, event } of added) {
+    if (jobs.has(job.id)) {
+      return job.id
+    }
+    jobs.set(job.id, job)
+    events = withEvent({ ...state, events }, event)
+  }
+  return { ...state, jobs, events }
+}
+
+/** The state after `change`, or the same state when its condition does not hold. */
+const withChange = (state: State, { next, expected, event }: JobChange): State => {
+  const stored = state.jobs.get(next.id)
+  if (stored === undefined || stored.status !== expected || stored.version !== next.version - 1) {
+    return state
+  }
+  const jobs = new Map(state.jobs).set(next.id, next)
+  // Every transition starts a new period without a heartbeat, as in PostgreSQL, so
+  // a beat from an earlier run never makes a restarted job look alive or stale.
+  const heartbeats = new Map(state.heartbeats)
+  heartbeats.delete(next.id)
+  return { ...state, jobs, heartbeats, events: withEvent(state, event) }
+}
+
 export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
   const store = yield* Ref.make<State>({
     jobs: new Map(),
@@ -42,24 +72,51 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
     heartbeats: new Map(),
   })
 
-  return JobRepository.of({
-    insert: (job, event) =>
-      Ref.modify(store, (state) => {
-        if (state.jobs.has(job.id)) {
-          return [false, state] as const
-        }
-        const jobs = new Map(state.jobs).set(job.id, job)
-        return [true, { ...state, jobs, events: withEvent(state, event) }] as const
-      }).pipe(
-        Effect.filterOrFail(
-          (inserted) => inserted,
-          () => new RepositoryError({ message: `a job with id ${job.id} already exists` }),
-        ),
-        Effect.asVoid,
+  const insertMany = (added: ReadonlyArray<NewJob>) =>
+    Ref.modify(store, (state) => {
+      const next = withNewJobs(state, added)
+      return typeof next === "string" ? [next, state] : [undefined, next]
+    }).pipe(
+      Effect.flatMap((duplicate) =>
+        duplicate === undefined
+          ? Effect.void
+          : Effect.fail(
+              new RepositoryError({ message: `a job with id ${duplicate} already exists` }),
+            ),
       ),
+    )
+
+  const updateMany = (changes: ReadonlyArray<JobChange>) =>
+    Ref.modify(store, (state) => {
+      let current = state
+      const stored: Array<Job.Job> = []
+      for (const change of changes) {
+        const after = withChange(current, change)
+        if (after !== current) {
+          stored.push(change.next)
+        }
+        current = after
+      }
+      return [stored as ReadonlyArray<Job.Job>, current]
+    })
+
+  return JobRepository.of({
+    insert: (job, event) => insertMany([{ job, event }]),
+
+    insertMany,
 
     findById: (id) =>
       Ref.get(store).pipe(Effect.map((state) => Option.fromNullable(state.jobs.get(id)))),
+
+    findByIds: (ids) =>
+      Ref.get(store).pipe(
+        Effect.map((state) =>
+          [...new Set(ids)].flatMap((id) => {
+            const job = state.jobs.get(id)
+            return job === undefined ? [] : [job]
+          }),
+        ),
+      ),
 
     list: ({ status, search, limit, after }) =>
       Ref.get(store).pipe(
@@ -103,21 +160,11 @@ export const make: Effect.Effect<JobRepositoryShape> = Effect.gen(function* () {
       ),
 
     update: (next, expected, event) =>
-      Ref.modify(store, (state) => {
-        const stored = state.jobs.get(next.id)
-        if (stored === undefined || stored.status !== expected) {
-          return [Option.none<Job.Job>(), state] as const
-        }
-        const jobs = new Map(state.jobs).set(next.id, next)
-        // Every transition starts a new period without a heartbeat, as in PostgreSQL, so
-        // a beat from an earlier run never makes a restarted job look alive or stale.
-        const heartbeats = new Map(state.heartbeats)
-        heartbeats.delete(next.id)
-        return [
-          Option.some(next),
-          { ...state, jobs, heartbeats, events: withEvent(state, event) },
-        ] as const
-      }),
+      updateMany([{ next, expected, event }]).pipe(
+        Effect.map((stored) => Option.fromNullable(stored[0])),
+      ),
+
+    updateMany,
 
     listEvents: (id) =>
       Ref.get(store).pipe(

@@ -50,6 +50,13 @@ export const errorCode = (error: SqlError): string | undefined => fieldOf(error.
 /** True when the statement failed because a unique constraint (such as the primary key) was violated. */
 export const isUniqueViolation = (error: SqlError): boolean => errorCode(error) === UNIQUE_VIOLATION
 
+/**
+ * True when the statement failed because the unique constraint named `constraint` was
+ * violated, as opposed to another unique constraint that the same statement also writes to.
+ */
+export const violates = (error: SqlError, constraint: string): boolean =>
+  isUniqueViolation(error) && fieldOf(error.cause, "constraint") === constraint
+
 /** Builds the client-safe message for a driver failure: the kind of failure and nothing else. */
 export const safeMessage = (error: SqlError): string => {
   const code = errorCode(error)

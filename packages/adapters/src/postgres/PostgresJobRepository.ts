@@ -7,6 +7,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import {
   Job,
+  type JobChange,
   type JobEvent,
   JobEventJson,
   JobId,
@@ -15,12 +16,14 @@ import {
   JobSearch,
   JobStatus,
   type JobStatusCounts,
+  type NewJob,
   RepositoryError,
   searchedJobId,
   zeroStatusCounts,
 } from "@jobs/domain"
 import { Effect, Layer, Option, Schema } from "effect"
-import { isUniqueViolation, toRepositoryError } from "./PostgresErrors"
+import * as BatchedJobRepository from "../batching/BatchedJobRepository"
+import { toRepositoryError, violates } from "./PostgresErrors"
 
 // A `jobs` row as the driver returns it, columns renamed to camelCase. timestamptz values
 // arrive as Date objects rather than ISO strings, hence DateFromSelf. The adapter-only
@@ -35,7 +38,8 @@ const JobRow = Schema.Struct({
 /** A Job read from a row, or written as one. */
 const JobFromRow = Schema.transform(JobRow, Schema.typeSchema(Job.Job), {
   strict: true,
-  decode: (row) => new Job.Job(row),
+  // The row was checked field by field just now, so the class need not check it again.
+  decode: (row) => new Job.Job(row, true),
   encode: (job) => ({ ...job }),
 })
 
@@ -54,8 +58,6 @@ const CountRow = Schema.Struct({ status: JobStatus, count: Schema.Int })
  */
 const escapeLikePattern = (text: string): string => text.replace(/[\\%_]/g, "\\$&")
 
-const UpdateRequest = Schema.Struct({ next: JobFromRow, expected: JobStatus })
-
 const StaleRequest = Schema.Struct({ before: Schema.DateFromSelf, limit: Schema.Int })
 
 const HeartbeatRequest = Schema.Struct({
@@ -68,20 +70,46 @@ const HeartbeatRequest = Schema.Struct({
 // snake_case keys to camelCase like column names, and the envelope would no longer decode.
 const EventRow = Schema.Struct({ envelope: JobEventJson })
 
-// A `job_events` row to insert. `envelope` is the wire envelope as JSON text, which
-// PostgreSQL parses into the jsonb column. The other columns copy envelope fields so that
-// the log can be queried without opening the envelope.
-const NewEventRow = Schema.Struct({
-  eventId: Schema.String,
-  jobId: JobId,
-  jobVersion: Schema.Int,
-  eventType: Schema.String,
-  occurredAt: Schema.DateFromSelf,
-  producer: Schema.String,
-  envelope: Schema.String,
-})
-
 const encodeEnvelope = Schema.encode(JobEventJson)
+
+// The columns of one element of the JSON array that insertJobs and updateJobs send: a job
+// row and its event's row. Timestamps travel as ISO 8601 text, and the envelope as JSON
+// text that PostgreSQL parses into the jsonb column. The event's row copies envelope fields
+// so that the log can be queried without opening the envelope; its job id and version are
+// the job's own, which the domain's transitions give the event.
+const JOB_AND_EVENT_COLUMNS = `
+  id uuid, name text, duration_seconds integer, status text, created_at timestamptz,
+  started_at timestamptz, finished_at timestamptz, worker_id text, rerun_of uuid,
+  version integer, event_id uuid, event_type text, occurred_at timestamptz, producer text,
+  envelope text`
+
+const isoOrNull = (date: Date | null): string | null => (date === null ? null : date.toISOString())
+
+/** One element of that JSON array. */
+const encodeJobAndEvent = (job: Job.Job, event: JobEvent) =>
+  Effect.map(encodeEnvelope(event), (envelope) => ({
+    id: job.id,
+    name: job.name,
+    duration_seconds: job.durationSeconds,
+    status: job.status,
+    created_at: job.createdAt.toISOString(),
+    started_at: isoOrNull(job.startedAt),
+    finished_at: isoOrNull(job.finishedAt),
+    worker_id: job.workerId,
+    rerun_of: job.rerunOf,
+    version: job.version,
+    event_id: event.eventId,
+    event_type: event._tag,
+    occurred_at: event.occurredAt.toISOString(),
+    producer: event.producer,
+    envelope,
+  }))
+
+/** The message of a failed insert on a duplicate id, naming the id when there was one job. */
+const duplicateMessage = (added: ReadonlyArray<NewJob>): string =>
+  added.length === 1 && added[0] !== undefined
+    ? `a job with id ${added[0].job.id} already exists`
+    : `one of ${added.length} jobs has an id that already exists`
 
 /** Builds the counts from the GROUP BY status rows, with 0 for each status that has no row. */
 const toStatusCounts = (rows: ReadonlyArray<typeof CountRow.Type>): JobStatusCounts => {
@@ -95,11 +123,6 @@ const toStatusCounts = (rows: ReadonlyArray<typeof CountRow.Type>): JobStatusCou
 export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient> = Effect.gen(
   function* () {
     const sql = yield* SqlClient.SqlClient
-
-    const insertRow = SqlSchema.void({
-      Request: JobFromRow,
-      execute: (row) => sql`INSERT INTO jobs ${sql.insert(row)}`,
-    })
 
     const findRow = SqlSchema.findOne({
       Request: JobId,
@@ -166,39 +189,83 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
       `,
     })
 
-    // The status check and the write are one statement. Of two concurrent updates, the
-    // second waits for the first one's row lock, then re-checks its WHERE clause against the
-    // committed row, finds another status and updates nothing. Every transition clears
-    // heartbeat_at, so a later run of the job is never judged by an earlier run's beats.
-    const updateRow = SqlSchema.findOne({
-      Request: UpdateRequest,
-      Result: JobFromRow,
-      execute: ({ next, expected }) => sql`
-        UPDATE jobs SET ${sql.update(next, ["id"])}, heartbeat_at = NULL
-        WHERE id = ${next.id} AND status = ${expected}
-        RETURNING *
-      `,
-    })
-
-    const insertEventRow = SqlSchema.void({
-      Request: NewEventRow,
-      execute: (row) => sql`INSERT INTO job_events ${sql.insert(row)}`,
-    })
-
-    const appendEvent = (event: JobEvent) =>
-      encodeEnvelope(event).pipe(
-        Effect.flatMap((envelope) =>
-          insertEventRow({
-            eventId: event.eventId,
-            jobId: event.jobId,
-            jobVersion: event.jobVersion,
-            eventType: event._tag,
-            occurredAt: event.occurredAt,
-            producer: event.producer,
-            envelope,
-          }),
+    // Each job's row and event travel as one JSON array, so that a batch of any size is one
+    // statement and one round trip. A statement is atomic: the job rows and their events are
+    // stored together or not at all, without BEGIN and COMMIT. The events are read through
+    // `inserted`, so the jobs are inserted first, and a duplicate id fails on jobs_pkey rather
+    // than on the log's one-event-per-version constraint.
+    const insertJobs = (added: ReadonlyArray<NewJob>) =>
+      Effect.forEach(added, ({ job, event }) => encodeJobAndEvent(job, event)).pipe(
+        Effect.flatMap(
+          (rows) => sql`
+            WITH input AS (
+              SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS input(${sql.literal(JOB_AND_EVENT_COLUMNS)})
+            ), inserted AS (
+              INSERT INTO jobs (id, name, duration_seconds, status, created_at, started_at,
+                                finished_at, worker_id, rerun_of, version)
+              SELECT id, name, duration_seconds, status, created_at, started_at,
+                     finished_at, worker_id, rerun_of, version
+              FROM input
+              RETURNING id
+            )
+            INSERT INTO job_events (event_id, job_id, job_version, event_type, occurred_at,
+                                    producer, envelope)
+            SELECT event_id, id, version, event_type, occurred_at, producer, envelope::jsonb
+            FROM input JOIN inserted USING (id)
+          `,
         ),
       )
+
+    // The condition and the write are one statement. Of two concurrent updates of a job, the
+    // second waits for the first one's row lock, then re-checks its WHERE clause against the
+    // committed row, finds another version and updates nothing. Every transition clears
+    // heartbeat_at, so a later run of the job is never judged by an earlier run's beats. An
+    // event is appended only for a row that was updated, so a change that lost the race
+    // leaves the log unchanged. Changes are sent in id order, so that two batches lock the
+    // rows they share in the same order.
+    const updateJobs = (changes: ReadonlyArray<JobChange>) =>
+      Effect.forEach(
+        [...changes].sort((a, b) => (a.next.id < b.next.id ? -1 : a.next.id > b.next.id ? 1 : 0)),
+        ({ next, expected, event }) =>
+          encodeJobAndEvent(next, event).pipe(Effect.map((fields) => ({ ...fields, expected }))),
+      ).pipe(
+        Effect.flatMap(
+          (rows) => sql<{ readonly id: string }>`
+            WITH input AS (
+              SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+                AS input(${sql.literal(JOB_AND_EVENT_COLUMNS)}, expected text)
+            ), updated AS (
+              UPDATE jobs SET
+                name = input.name, duration_seconds = input.duration_seconds,
+                status = input.status, created_at = input.created_at,
+                started_at = input.started_at, finished_at = input.finished_at,
+                worker_id = input.worker_id, rerun_of = input.rerun_of,
+                version = input.version, heartbeat_at = NULL
+              FROM input
+              WHERE jobs.id = input.id AND jobs.status = input.expected
+                AND jobs.version = input.version - 1
+              RETURNING jobs.id
+            ), logged AS (
+              INSERT INTO job_events (event_id, job_id, job_version, event_type, occurred_at,
+                                      producer, envelope)
+              SELECT event_id, id, version, event_type, occurred_at, producer, envelope::jsonb
+              FROM input JOIN updated USING (id)
+            )
+            SELECT id FROM updated
+          `,
+        ),
+        Effect.map((rows) => {
+          const storedIds = new Set(rows.map((row) => row.id))
+          return changes.flatMap(({ next }) => (storedIds.has(next.id) ? [next] : []))
+        }),
+      )
+
+    const findRows = SqlSchema.findAll({
+      Request: Schema.Array(JobId),
+      Result: JobFromRow,
+      execute: (ids) =>
+        sql`SELECT * FROM jobs WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`,
+    })
 
     const eventRows = SqlSchema.findAll({
       Request: JobId,
@@ -233,31 +300,37 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
       `,
     })
 
-    const insertJob = (job: Job.Job) =>
-      insertRow(job).pipe(
+    const insertMany = (added: ReadonlyArray<NewJob>) =>
+      insertJobs(added).pipe(
         Effect.catchTag(
           "SqlError",
           (error): Effect.Effect<never, RepositoryError | SqlError> =>
-            isUniqueViolation(error)
-              ? Effect.fail(
-                  new RepositoryError({ message: `a job with id ${job.id} already exists` }),
-                )
+            // The same statement also inserts events, whose ids must be unique too.
+            violates(error, "jobs_pkey")
+              ? Effect.fail(new RepositoryError({ message: duplicateMessage(added) }))
               : Effect.fail(error),
         ),
+        Effect.asVoid,
+        Effect.catchTags({
+          SqlError: toRepositoryError("insert job"),
+          ParseError: toRepositoryError("insert job"),
+        }),
       )
 
+    const updateMany = (changes: ReadonlyArray<JobChange>) =>
+      updateJobs(changes).pipe(Effect.catchAll(toRepositoryError("update job")))
+
     return JobRepository.of({
-      insert: (job, event) =>
-        insertJob(job).pipe(
-          Effect.zipRight(appendEvent(event)),
-          sql.withTransaction,
-          Effect.catchTags({
-            SqlError: toRepositoryError("insert job"),
-            ParseError: toRepositoryError("insert job"),
-          }),
-        ),
+      insert: (job, event) => insertMany([{ job, event }]),
+
+      insertMany,
 
       findById: (id) => findRow(id).pipe(Effect.catchAll(toRepositoryError("find job"))),
+
+      findByIds: (ids) =>
+        ids.length === 0
+          ? Effect.succeed([])
+          : findRows(ids).pipe(Effect.catchAll(toRepositoryError("find jobs"))),
 
       list: (query) =>
         listRows(query).pipe(
@@ -282,14 +355,12 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
           Effect.catchAll(toRepositoryError("count jobs")),
         ),
 
-      // The event is appended only when the conditional update matched the row, so an
-      // update that lost the race leaves the log unchanged.
       update: (next, expected, event) =>
-        updateRow({ next, expected }).pipe(
-          Effect.tap((stored) => (stored._tag === "Some" ? appendEvent(event) : Effect.void)),
-          sql.withTransaction,
-          Effect.catchAll(toRepositoryError("update job")),
+        updateMany([{ next, expected, event }]).pipe(
+          Effect.map((stored) => Option.fromNullable(stored[0])),
         ),
+
+      updateMany: (changes) => (changes.length === 0 ? Effect.succeed([]) : updateMany(changes)),
 
       listEvents: (id) =>
         eventRows(id).pipe(
@@ -311,9 +382,16 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
 
 /**
  * JobRepository over the SqlClient in context (see Postgres.layer), on the `jobs` and
- * `job_events` tables.
+ * `job_events` tables. Concurrent inserts, reads by id and updates go to the database in
+ * batches (see BatchedJobRepository).
  */
-export const layer: Layer.Layer<JobRepository, never, SqlClient.SqlClient> = Layer.effect(
+export const layer: Layer.Layer<JobRepository, never, SqlClient.SqlClient> = Layer.scoped(
+  JobRepository,
+  Effect.flatMap(make, BatchedJobRepository.make),
+)
+
+/** The same repository without batching: one statement per call. */
+export const layerUnbatched: Layer.Layer<JobRepository, never, SqlClient.SqlClient> = Layer.effect(
   JobRepository,
   make,
 )

@@ -577,6 +577,101 @@ export const jobRepositoryContract = (
       )
     })
 
+    describe("batches", () => {
+      test(
+        "insertMany stores every job with its event, and findByIds returns those that exist",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const added = [created({ name: "first" }), created({ name: "second" })]
+
+          yield* repository.insertMany(added)
+
+          const found = yield* repository.findByIds([
+            added[1]?.job.id ?? newJobId(),
+            newJobId(),
+            added[0]?.job.id ?? newJobId(),
+          ])
+          expect([...found].sort(byIdDescending)).toEqual(
+            added.map((creation) => creation.job).sort(byIdDescending),
+          )
+          for (const creation of added) {
+            expect(yield* repository.listEvents(creation.job.id)).toEqual([creation.event])
+          }
+          expect(yield* repository.findByIds([])).toEqual([])
+        }),
+      )
+
+      test(
+        "insertMany with one duplicate id stores none of the jobs",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const existing = yield* storePending()
+          const fresh = created()
+
+          const error = yield* Effect.flip(
+            repository.insertMany([fresh, created({ id: existing.id })]),
+          )
+
+          expect(error._tag).toBe("RepositoryError")
+          expect(error.message).toContain("already exists")
+          expect(yield* repository.findByIds([fresh.job.id])).toEqual([])
+          expect(yield* repository.listEvents(fresh.job.id)).toEqual([])
+        }),
+      )
+
+      test(
+        "updateMany applies each change whose condition holds and returns those jobs",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const [first, second, third] = yield* storeAll([
+            storePending(),
+            storePending(),
+            storeRunning(),
+          ])
+          if (first === undefined || second === undefined || third === undefined) {
+            return yield* Effect.dieMessage("three jobs were stored")
+          }
+          const startFirst = started(first)
+          const startSecond = started(second)
+          // Expects PENDING, but the job is RUNNING: this change is skipped.
+          const stale = started(pendingJob({ id: third.id }))
+
+          const stored = yield* repository.updateMany([
+            { next: startFirst.job, expected: "PENDING", event: startFirst.event },
+            { next: stale.job, expected: "PENDING", event: stale.event },
+            { next: startSecond.job, expected: "PENDING", event: startSecond.event },
+          ])
+
+          expect([...stored].sort(byIdDescending)).toEqual(
+            [startFirst.job, startSecond.job].sort(byIdDescending),
+          )
+          expect(Option.getOrThrow(yield* repository.findById(third.id))).toEqual(third)
+          expect(yield* repository.listEvents(first.id)).toHaveLength(2)
+          expect(yield* repository.listEvents(third.id)).toHaveLength(2)
+          expect(yield* repository.updateMany([])).toEqual([])
+        }),
+      )
+
+      test(
+        "update is refused when the job changed and came back to the expected status",
+        Effect.gen(function* () {
+          const repository = yield* JobRepository
+          const pending = yield* storePending()
+          const claim = started(pending)
+          yield* repository.update(claim.job, "PENDING", claim.event)
+          const requeue = released(claim.job)
+          yield* repository.update(requeue.job, "RUNNING", requeue.event)
+          // Another worker read the job at version 1 and claims it now: the job is PENDING
+          // again, but at version 3, so the claim must not overwrite it.
+          const late = started(pending, "worker-late")
+
+          expect(yield* repository.update(late.job, "PENDING", late.event)).toEqual(Option.none())
+          expect(Option.getOrThrow(yield* repository.findById(pending.id))).toEqual(requeue.job)
+          expect(yield* repository.listEvents(pending.id)).toHaveLength(3)
+        }),
+      )
+    })
+
     describe("heartbeats and stale jobs", () => {
       // Jobs in these tests start one second after they are created, at 00:00:01.
       const createdAt = at("2024-06-01T00:00:00.000Z")

@@ -40,6 +40,19 @@ export type JobStatusCounts = Readonly<Record<JobStatus, number>>
 export const zeroStatusCounts = (): Record<JobStatus, number> =>
   Object.fromEntries(jobStatuses.map((status) => [status, 0])) as Record<JobStatus, number>
 
+/** One conditional change of a job, as `update` takes it: see `update` for its meaning. */
+export interface JobChange {
+  readonly next: Job
+  readonly expected: JobStatus
+  readonly event: JobEvent
+}
+
+/** A new job with its JobCreated event, as `insert` takes it. */
+export interface NewJob {
+  readonly job: Job
+  readonly event: JobCreated
+}
+
 export interface JobPage {
   readonly items: ReadonlyArray<Job>
   /** Cursor of the last item when more items may follow, otherwise null. */
@@ -58,8 +71,17 @@ export interface JobRepositoryShape {
    * fails, including on a duplicate id.
    */
   readonly insert: (job: Job, event: JobCreated) => Effect.Effect<void, RepositoryError>
+  /**
+   * Stores several new jobs with their events in one atomic step: all of them, or none when
+   * one fails (a duplicate id, say).
+   */
+  readonly insertMany: (jobs: ReadonlyArray<NewJob>) => Effect.Effect<void, RepositoryError>
   /** Returns the job with this id, or None. */
   readonly findById: (id: JobId) => Effect.Effect<Option.Option<Job>, RepositoryError>
+  /** Returns the jobs with these ids that exist, in no particular order. */
+  readonly findByIds: (
+    ids: ReadonlyArray<JobId>,
+  ) => Effect.Effect<ReadonlyArray<Job>, RepositoryError>
   /**
    * Returns jobs newest first (createdAt, then id, both descending), optionally of one status
    * and matching a search, starting after the cursor. The cursor is a position in that order,
@@ -80,16 +102,24 @@ export interface JobRepositoryShape {
   ) => Effect.Effect<JobStatusCounts, RepositoryError>
   /**
    * Replaces the stored job with `next` and appends `event` to its log, only if the stored
-   * job still has status `expected`, as one atomic step. Returns the stored job on success
-   * and None, writing nothing, when the status differed (another process changed it first)
-   * or the job does not exist. Of two concurrent calls from the same expected status, at
-   * most one succeeds.
+   * job still has status `expected` and the version just before `next.version`, as one
+   * atomic step. Returns the stored job on success and None, writing nothing, when the
+   * stored job differed (another process changed it first) or does not exist. Of two
+   * concurrent calls from the same stored job, at most one succeeds.
    */
   readonly update: (
     next: Job,
     expected: JobStatus,
     event: JobEvent,
   ) => Effect.Effect<Option.Option<Job>, RepositoryError>
+  /**
+   * Applies several changes as `update` does, each one only if its own condition holds,
+   * in one atomic step. Returns the jobs that were stored, in no particular order. Each
+   * change must name a different job.
+   */
+  readonly updateMany: (
+    changes: ReadonlyArray<JobChange>,
+  ) => Effect.Effect<ReadonlyArray<Job>, RepositoryError>
   /** Returns the job's events in the order they happened (by job version). */
   readonly listEvents: (id: JobId) => Effect.Effect<ReadonlyArray<JobEvent>, RepositoryError>
   /**

@@ -35,13 +35,22 @@ const completeRetry = Schedule.exponential(Duration.millis(200)).pipe(
 const REQUEUE_TIMEOUT = Duration.seconds(2)
 
 /**
+ * Reads the job to claim, unless the caller read it already. A job read earlier may have
+ * changed since; the claim's conditional update then finds out and stores nothing.
+ */
+const readJob = (target: JobId | Job.Job) =>
+  typeof target === "string"
+    ? Effect.flatMap(JobRepository, (repository) => repository.findById(target))
+    : Effect.succeed(Option.some(target))
+
+/**
  * Claims a PENDING job with a conditional update, so that of several workers
  * racing for the same job exactly one runs it. Returns the claimed job, or None
  * when the claim was lost.
  */
-const claim = Effect.fn("claimJob")(function* (id: JobId) {
+const claim = Effect.fn("claimJob")(function* (target: JobId | Job.Job) {
   const repository = yield* JobRepository
-  const found = yield* repository.findById(id)
+  const found = yield* readJob(target)
   if (Option.isNone(found)) {
     yield* Effect.logDebug("claim skipped: job not found")
     return Option.none<Job.Job>()
@@ -170,7 +179,8 @@ const sleepWithHeartbeats = (running: Job.Job) =>
 
 /**
  * Runs one job: claim, sleep `durationSeconds` sending a heartbeat every second,
- * complete. Stops without completing as soon as a heartbeat finds the job no
+ * complete. The job is given by its id, or as read from the store a moment ago (by a
+ * sweep for PENDING jobs), which saves reading it again. Stops without completing as soon as a heartbeat finds the job no
  * longer RUNNING on this worker (cancelled, failed or requeued). When the run is
  * interrupted, the job goes back to PENDING for another worker, unless it is no
  * longer RUNNING (a cancel interrupts the run too). Only the sleep
@@ -178,10 +188,10 @@ const sleepWithHeartbeats = (running: Job.Job) =>
  * interruption never leaves a claimed job without its requeue.
  */
 export const runJob = Effect.fn("runJob")(
-  function* (id: JobId) {
+  function* (target: JobId | Job.Job) {
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        const claimed = yield* claim(id)
+        const claimed = yield* claim(target)
         if (Option.isNone(claimed)) {
           return "skipped" as const
         }
@@ -198,7 +208,8 @@ export const runJob = Effect.fn("runJob")(
       }),
     )
   },
-  (effect, id) => Effect.annotateLogs(effect, { jobId: id }),
+  (effect, target) =>
+    Effect.annotateLogs(effect, { jobId: typeof target === "string" ? target : target.id }),
 ) satisfies (
-  id: JobId,
+  target: JobId | Job.Job,
 ) => Effect.Effect<RunOutcome, RepositoryError, JobRepository | EventPublisher | Producer>
