@@ -2,7 +2,9 @@
 
 # One image per Node service, all built from a single dependency install.
 # Build a target with, for example: docker build --target api -t jobs-api .
-# Targets: api (HTTP API on 8000), worker (job runner), web (Vite dev server on 5173).
+# Targets: api (HTTP API on 8000), worker (job runner), web (Vite dev server on 5173), which run
+# the TypeScript sources through tsx, and api-production and worker-production, which run the
+# bundles of `bun run build` on plain Node.
 
 # bun installs the workspace. Only the manifests are copied first, so this layer is rebuilt
 # only when a dependency changes, not on every source edit.
@@ -43,3 +45,23 @@ FROM base AS web
 WORKDIR /app/packages/web
 EXPOSE 5173
 CMD ["bun", "run", "dev", "--host", "0.0.0.0"]
+
+# Production images. Each bundle contains its npm dependencies, so these images need neither
+# node_modules nor bun, only Node and the bundle with its source map.
+FROM base AS bundles
+RUN bun run build
+
+FROM node:22-slim AS api-production
+WORKDIR /app
+COPY --from=bundles /app/packages/server/dist ./
+USER node
+# The API listens on 127.0.0.1 by default, which is unreachable from outside the container.
+ENV PORT=8000 HOST=0.0.0.0
+EXPOSE 8000
+CMD ["node", "main.js"]
+
+FROM node:22-slim AS worker-production
+WORKDIR /app
+COPY --from=bundles /app/packages/worker/dist ./
+USER node
+CMD ["node", "main.js"]

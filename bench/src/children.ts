@@ -1,13 +1,15 @@
 /**
- * Helper processes of the benchmark (peer workers, a Redis subscriber, SSE client
- * processes): `node --import tsx <script>` with a line-oriented stdout, killed by PID when
- * the scenario's stack closes.
+ * Processes of the benchmark: our API server and worker, run from their bundles, and helper
+ * scripts such as peer workers, a Redis subscriber and SSE clients, run with
+ * `node --import tsx <script>`. Each has a line-oriented stdout and is killed by PID when the
+ * scenario's stack closes.
  */
 import { StringDecoder } from "node:string_decoder"
 import { Stack } from "../../faults/support/harness"
 import {
   killIfRunning,
   type RunningProcess,
+  type StartOptions,
   startProcess,
 } from "../../packages/server/test/support/Processes"
 
@@ -20,8 +22,9 @@ export const startScript = (
   name: string,
   entry: string,
   env: Readonly<Record<string, string>>,
+  options: StartOptions = {},
 ): RunningProcess => {
-  const running = startProcess(name, entry, env)
+  const running = startProcess(name, entry, env, options)
   stack.processes.push(running)
   stack.defer(`stop ${name}`, () => killIfRunning(running))
   return running

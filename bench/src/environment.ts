@@ -9,6 +9,7 @@ import path from "node:path"
 import { promisify } from "node:util"
 import { psql, SHARED_POSTGRES_URL } from "../../faults/support/servers"
 import { ROOT_DIR } from "../../packages/server/test/support/Processes"
+import { buildBundles, PROCESS_COMMANDS } from "./system"
 
 const execFileAsync = promisify(execFile)
 
@@ -62,6 +63,12 @@ const memoryTotal = async () => {
   return `${(Number(kibibytes) / 1024 / 1024).toFixed(1)} GiB`
 }
 
+// Building here, before any scenario, keeps the build's CPU time out of the measurements.
+const ourProcesses = async () => {
+  await buildBundles()
+  return `${PROCESS_COMMANDS} (bundles built by \`bun run build\` at the start of this run)`
+}
+
 /** The 1-minute load average of the machine, with two decimals. */
 export const loadAverage = (): string => (os.loadavg()[0] ?? 0).toFixed(2)
 
@@ -73,17 +80,19 @@ const benchPackageVersion = async (packageName: string) => {
 
 /** Label and value of each row of the environment table. */
 export const describeEnvironment = async (): Promise<ReadonlyArray<readonly [string, string]>> => {
-  const [bun, effect, postgres, redis, cpu, memory, bullmq, pgBoss, graphile] = await Promise.all([
-    orUnknown(bunVersion),
-    orUnknown(effectVersion),
-    orUnknown(postgresVersion),
-    orUnknown(redisVersion),
-    orUnknown(cpuModel),
-    orUnknown(memoryTotal),
-    orUnknown(() => benchPackageVersion("bullmq")),
-    orUnknown(() => benchPackageVersion("pg-boss")),
-    orUnknown(() => benchPackageVersion("graphile-worker")),
-  ])
+  const [bun, effect, postgres, redis, cpu, memory, bullmq, pgBoss, graphile, processes] =
+    await Promise.all([
+      orUnknown(bunVersion),
+      orUnknown(effectVersion),
+      orUnknown(postgresVersion),
+      orUnknown(redisVersion),
+      orUnknown(cpuModel),
+      orUnknown(memoryTotal),
+      orUnknown(() => benchPackageVersion("bullmq")),
+      orUnknown(() => benchPackageVersion("pg-boss")),
+      orUnknown(() => benchPackageVersion("graphile-worker")),
+      orUnknown(ourProcesses),
+    ])
   return [
     ["Node.js", process.version],
     ["bun", bun],
@@ -93,6 +102,7 @@ export const describeEnvironment = async (): Promise<ReadonlyArray<readonly [str
     ["bullmq", bullmq],
     ["pg-boss", pgBoss],
     ["graphile-worker", graphile],
+    ["Our API server and worker", processes],
     ["CPU", cpu],
     ["Cores (logical)", String(os.cpus().length)],
     ["RAM", memory],

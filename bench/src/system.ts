@@ -1,11 +1,14 @@
 /**
  * The app under measurement: a fresh, migrated database on the shared PostgreSQL
  * (127.0.0.1:5432), the shared Redis (127.0.0.1:6379) with a Pub/Sub channel no other run
- * uses, one API server and one or more worker processes on free loopback ports. Every part
- * registers its cleanup on the caller's stack, so the processes are killed by PID and the
- * database is dropped even when the scenario fails.
+ * uses, one API server and one or more worker processes on free loopback ports. The two
+ * processes run from the bundles of `bun run build`, as in production, built once per run.
+ * Every part registers its cleanup on the caller's stack, so the processes are killed by PID
+ * and the database is dropped even when the scenario fails.
  */
 
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
 import type { Stack } from "../../faults/support/harness"
 import { closedPort } from "../../packages/adapters/test/support/Network"
 import {
@@ -16,12 +19,36 @@ import {
 } from "../../packages/adapters/test/support/TestDatabase"
 import { REDIS_URL, uniqueChannel } from "../../packages/adapters/test/support/TestRedis"
 import {
+  ROOT_DIR,
   type RunningProcess,
-  SERVER_ENTRY,
-  WORKER_ENTRY,
+  SERVER_BUNDLE,
+  WORKER_BUNDLE,
 } from "../../packages/server/test/support/Processes"
 import { awaitLine, startScript } from "./children"
 import { EventFeed } from "./events"
+
+const execFileAsync = promisify(execFile)
+
+/** The commands of our API server and worker, for the report. */
+export const PROCESS_COMMANDS = `node ${SERVER_BUNDLE}, node ${WORKER_BUNDLE}`
+
+let bundlesBuilt: Promise<string> | undefined
+
+/**
+ * Runs `bun run build` (scripts/build.mjs) the first time it is called in this run, so the
+ * bundles match the sources, and returns the build's summary line. Later calls share that build.
+ */
+export const buildBundles = (): Promise<string> => {
+  bundlesBuilt ??= execFileAsync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT_DIR }).then(
+    ({ stdout }) => stdout.trim(),
+    (error: unknown) => {
+      const stderr =
+        typeof error === "object" && error !== null && "stderr" in error ? String(error.stderr) : ""
+      throw new Error(`bun run build failed: ${stderr.trim() || String(error)}`)
+    },
+  )
+  return bundlesBuilt
+}
 
 /** The worker's default in these runs, high enough that no sample waits for a free slot. */
 export const DEFAULT_CONCURRENCY = 100
@@ -71,6 +98,7 @@ export const startSystem = async (
   options: SystemOptions = {},
   given?: TestDatabase,
 ): Promise<System> => {
+  await buildBundles()
   const database = given ?? (await prepareDatabase(stack))
   const common = {
     DATABASE_URL: database.url,
@@ -80,14 +108,20 @@ export const startSystem = async (
   }
 
   const port = await closedPort()
-  const api = startScript(stack, `${name}-api`, SERVER_ENTRY, {
-    ...common,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    ...(options.sseMaxClients === undefined
-      ? {}
-      : { SSE_MAX_CLIENTS: String(options.sseMaxClients) }),
-  })
+  const api = startScript(
+    stack,
+    `${name}-api`,
+    SERVER_BUNDLE,
+    {
+      ...common,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      ...(options.sseMaxClients === undefined
+        ? {}
+        : { SSE_MAX_CLIENTS: String(options.sseMaxClients) }),
+    },
+    { loader: "none" },
+  )
   const listening = awaitLine(stack, api, /message="Listening on /)
   const baseUrl = `http://127.0.0.1:${port}`
 
@@ -95,11 +129,17 @@ export const startSystem = async (
   let started = 0
   const addWorker = async () => {
     const workerId = `${name}-worker-${++started}`
-    const worker = startScript(stack, workerId, WORKER_ENTRY, {
-      ...common,
-      WORKER_ID: workerId,
-      WORKER_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
-    })
+    const worker = startScript(
+      stack,
+      workerId,
+      WORKER_BUNDLE,
+      {
+        ...common,
+        WORKER_ID: workerId,
+        WORKER_CONCURRENCY: String(options.concurrency ?? DEFAULT_CONCURRENCY),
+      },
+      { loader: "none" },
+    )
     await awaitLine(stack, worker, /message="worker started"/)
     workers.push(worker)
     return worker
@@ -141,9 +181,10 @@ const SHARED_CONCURRENCY = 10
 
 /**
  * Smoke mode: one system, started at the first call, given to every caller. Starting an
- * API server and a worker through tsx takes seconds each, which a smoke run cannot spend
- * once per scenario. The system's cleanup goes on `runStack`, which lives for the whole
- * run, so a scenario's own stack never stops it. The callers' options are ignored.
+ * API server and a worker takes about a second each on two busy cores, and a new database
+ * more, which a smoke run does not spend once per scenario. The system's cleanup goes on
+ * `runStack`, which lives for the whole run, so a scenario's own stack never stops it. The
+ * callers' options are ignored.
  */
 export const sharedSystems = (runStack: Stack): StartSystem => {
   let shared: Promise<System> | undefined

@@ -1,7 +1,9 @@
 /**
- * Runs the server and worker entry points as child processes, the way they run
- * in production (`node --import tsx <entry>`). Each child's stdout and stderr go
- * to test-output/<name>.log and are kept in memory for the test to wait on.
+ * Runs the server and worker entry points as child processes: from the TypeScript
+ * sources (`node --import tsx <entry>`, the default, as `bun run dev` does), or from
+ * the bundles of `bun run build` with plain `node`, as production does. Each child's
+ * stdout and stderr go to test-output/<name>.log and are kept in memory for the test
+ * to wait on.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createWriteStream, mkdirSync } from "node:fs"
@@ -11,6 +13,9 @@ import { fileURLToPath } from "node:url"
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..")
 export const SERVER_ENTRY = "packages/server/src/main.ts"
 export const WORKER_ENTRY = "packages/worker/src/main.ts"
+/** The bundles that `bun run build` writes, to start with `{ loader: "none" }`. */
+export const SERVER_BUNDLE = "packages/server/dist/main.js"
+export const WORKER_BUNDLE = "packages/worker/dist/main.js"
 
 const OUTPUT_DIR = path.join(ROOT_DIR, "test-output")
 
@@ -36,6 +41,14 @@ export interface RunningProcess {
   readonly exited: Promise<Exit>
 }
 
+export interface StartOptions {
+  /**
+   * How node loads `entry`. "tsx" (the default) compiles a TypeScript entry at load
+   * time, and "none" runs a JavaScript entry, such as a bundle, with plain `node`.
+   */
+  readonly loader?: "tsx" | "none"
+}
+
 /**
  * Starts `entry` with exactly the given environment variables of this app, so the
  * developer's own DATABASE_URL or LOG_LEVEL cannot leak into a test.
@@ -44,6 +57,7 @@ export const startProcess = (
   name: string,
   entry: string,
   env: Readonly<Record<string, string>>,
+  options: StartOptions = {},
 ): RunningProcess => {
   mkdirSync(OUTPUT_DIR, { recursive: true })
   // Other test runs may share this machine and this directory, so the file name
@@ -68,7 +82,8 @@ export const startProcess = (
     delete inherited[variable]
   }
 
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const nodeArguments = options.loader === "none" ? [entry] : ["--import", "tsx", entry]
+  const child = spawn(process.execPath, nodeArguments, {
     cwd: ROOT_DIR,
     env: { ...inherited, ...env },
     stdio: ["ignore", "pipe", "pipe"],
