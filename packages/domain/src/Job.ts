@@ -133,8 +133,19 @@ const decide = (job: Job, command: JobCommand): Either.Either<JobStatus, Invalid
     : Either.right(next)
 }
 
+/**
+ * The second argument of a Schema class constructor that skips its run-time check. The
+ * aggregate passes it where it builds a state or an event from a job that was checked
+ * already, values whose types the compiler checks, and the metadata of `nextEventMeta` (a
+ * random UUID and the clock's time). The check costs about 55 µs per object on the
+ * development machines, several times the rest of a transition, and every job goes through
+ * three or more transitions. `create` still checks the new job, whose fields come from
+ * outside the aggregate.
+ */
+const ALREADY_CHECKED = true
+
 const evolve = (job: Job, changes: Partial<Omit<Job, "id" | "version">>): Job =>
-  new Job({ ...job, ...changes, version: job.version + 1 })
+  new Job({ ...job, ...changes, version: job.version + 1 }, ALREADY_CHECKED)
 
 export interface NewJob {
   readonly id: JobId
@@ -158,13 +169,16 @@ export const create = (input: NewJob, meta: EventMeta): Transition<JobCreated> =
     rerunOf: input.rerunOf ?? null,
     version: 1,
   })
-  const event = new JobCreated({
-    ...eventHeader(job, meta),
-    name: job.name,
-    durationSeconds: job.durationSeconds,
-    createdAt: job.createdAt,
-    rerunOf: job.rerunOf,
-  })
+  const event = new JobCreated(
+    {
+      ...eventHeader(job, meta),
+      name: job.name,
+      durationSeconds: job.durationSeconds,
+      createdAt: job.createdAt,
+      rerunOf: job.rerunOf,
+    },
+    ALREADY_CHECKED,
+  )
   return { job, event }
 }
 
@@ -209,7 +223,10 @@ export const start = (
     const next = evolve(job, { status, startedAt: meta.occurredAt, workerId })
     return {
       job: next,
-      event: new JobStarted({ ...eventHeader(next, meta), startedAt: meta.occurredAt, workerId }),
+      event: new JobStarted(
+        { ...eventHeader(next, meta), startedAt: meta.occurredAt, workerId },
+        ALREADY_CHECKED,
+      ),
     }
   })
 
@@ -222,7 +239,10 @@ export const complete = (
     const next = evolve(job, { status, finishedAt: meta.occurredAt })
     return {
       job: next,
-      event: new JobCompleted({ ...eventHeader(next, meta), finishedAt: meta.occurredAt }),
+      event: new JobCompleted(
+        { ...eventHeader(next, meta), finishedAt: meta.occurredAt },
+        ALREADY_CHECKED,
+      ),
     }
   })
 
@@ -235,11 +255,14 @@ export const cancel = (
     const next = evolve(job, { status, finishedAt: meta.occurredAt })
     return {
       job: next,
-      event: new JobCancelled({
-        ...eventHeader(next, meta),
-        previousStatus: job.status,
-        finishedAt: meta.occurredAt,
-      }),
+      event: new JobCancelled(
+        {
+          ...eventHeader(next, meta),
+          previousStatus: job.status,
+          finishedAt: meta.occurredAt,
+        },
+        ALREADY_CHECKED,
+      ),
     }
   })
 
@@ -253,7 +276,10 @@ export const fail = (
     const next = evolve(job, { status, finishedAt: meta.occurredAt })
     return {
       job: next,
-      event: new JobFailed({ ...eventHeader(next, meta), reason, finishedAt: meta.occurredAt }),
+      event: new JobFailed(
+        { ...eventHeader(next, meta), reason, finishedAt: meta.occurredAt },
+        ALREADY_CHECKED,
+      ),
     }
   })
 
@@ -270,11 +296,14 @@ export const release = (
     const next = evolve(job, { status, startedAt: null, workerId: null })
     return {
       job: next,
-      event: new JobRequeued({
-        ...eventHeader(next, meta),
-        reason,
-        previousWorkerId: job.workerId,
-      }),
+      event: new JobRequeued(
+        {
+          ...eventHeader(next, meta),
+          reason,
+          previousWorkerId: job.workerId,
+        },
+        ALREADY_CHECKED,
+      ),
     }
   })
 
@@ -298,69 +327,87 @@ export const applyEvent = (job: Job | undefined, event: JobEvent): Job | undefin
   }
   switch (event._tag) {
     case "JobCreated":
-      return new Job({
-        id: event.jobId,
-        name: event.name,
-        durationSeconds: event.durationSeconds,
-        status: "PENDING",
-        createdAt: event.createdAt,
-        startedAt: null,
-        finishedAt: null,
-        workerId: null,
-        rerunOf: event.rerunOf,
-        version: event.jobVersion,
-      })
+      return new Job(
+        {
+          id: event.jobId,
+          name: event.name,
+          durationSeconds: event.durationSeconds,
+          status: "PENDING",
+          createdAt: event.createdAt,
+          startedAt: null,
+          finishedAt: null,
+          workerId: null,
+          rerunOf: event.rerunOf,
+          version: event.jobVersion,
+        },
+        ALREADY_CHECKED,
+      )
     case "JobStarted":
       return (
         job &&
-        new Job({
-          ...job,
-          status: "RUNNING",
-          startedAt: event.startedAt,
-          workerId: event.workerId,
-          version: event.jobVersion,
-        })
+        new Job(
+          {
+            ...job,
+            status: "RUNNING",
+            startedAt: event.startedAt,
+            workerId: event.workerId,
+            version: event.jobVersion,
+          },
+          ALREADY_CHECKED,
+        )
       )
     case "JobCompleted":
       return (
         job &&
-        new Job({
-          ...job,
-          status: "COMPLETED",
-          finishedAt: event.finishedAt,
-          version: event.jobVersion,
-        })
+        new Job(
+          {
+            ...job,
+            status: "COMPLETED",
+            finishedAt: event.finishedAt,
+            version: event.jobVersion,
+          },
+          ALREADY_CHECKED,
+        )
       )
     case "JobCancelled":
       return (
         job &&
-        new Job({
-          ...job,
-          status: "CANCELLED",
-          finishedAt: event.finishedAt,
-          version: event.jobVersion,
-        })
+        new Job(
+          {
+            ...job,
+            status: "CANCELLED",
+            finishedAt: event.finishedAt,
+            version: event.jobVersion,
+          },
+          ALREADY_CHECKED,
+        )
       )
     case "JobRequeued":
       return (
         job &&
-        new Job({
-          ...job,
-          status: "PENDING",
-          startedAt: null,
-          workerId: null,
-          version: event.jobVersion,
-        })
+        new Job(
+          {
+            ...job,
+            status: "PENDING",
+            startedAt: null,
+            workerId: null,
+            version: event.jobVersion,
+          },
+          ALREADY_CHECKED,
+        )
       )
     case "JobFailed":
       return (
         job &&
-        new Job({
-          ...job,
-          status: "FAILED",
-          finishedAt: event.finishedAt,
-          version: event.jobVersion,
-        })
+        new Job(
+          {
+            ...job,
+            status: "FAILED",
+            finishedAt: event.finishedAt,
+            version: event.jobVersion,
+          },
+          ALREADY_CHECKED,
+        )
       )
   }
 }

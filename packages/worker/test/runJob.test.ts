@@ -123,6 +123,25 @@ describe("runJob", () => {
     }).pipe(Effect.provide(testLayer)),
   )
 
+  it.effect("runs a job given as read, without reading it again", () =>
+    Effect.gen(function* () {
+      const job = yield* newJob(0)
+      expect(yield* runJob(job)).toBe("completed")
+      expect((yield* getJob(job.id)).status).toBe("COMPLETED")
+    }).pipe(Effect.provide(testLayer)),
+  )
+
+  it.effect("skips a job given as read when it changed since", () =>
+    Effect.gen(function* () {
+      const job = yield* newJob(0)
+      yield* cancelJob(job.id)
+
+      expect(yield* runJob(job)).toBe("skipped")
+      expect((yield* getJob(job.id)).status).toBe("CANCELLED")
+      expect(yield* eventTypes).toEqual(["JobCreated", "JobCancelled"])
+    }).pipe(Effect.provide(testLayer)),
+  )
+
   it.effect("skips an unknown job", () =>
     Effect.gen(function* () {
       const unknown = Schema.decodeSync(JobId)("00000000-0000-4000-8000-000000000000")

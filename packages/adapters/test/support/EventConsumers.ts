@@ -47,8 +47,8 @@ export const startConsumer = (
   })
 
 /**
- * Publishes probe events until every consumer has received one. Fails when a publish
- * fails or RECEIVE_TIMEOUT passes.
+ * Publishes probe events until every consumer has received one. Fails when RECEIVE_TIMEOUT
+ * passes first.
  */
 export const awaitReceiving = (
   publisher: EventPublisherShape,
@@ -57,7 +57,10 @@ export const awaitReceiving = (
   const allReceiving = Effect.forEach(consumers, (consumer) => Deferred.await(consumer.receiving), {
     discard: true,
   })
+  // A probe that fails, because the publisher is still reconnecting, say, is sent again at
+  // the next interval: only a probe that arrives ends the wait.
   const probing = Effect.suspend(() => publisher.publish(created({ id: probeJobId }).event)).pipe(
+    Effect.ignore,
     Effect.repeat(Schedule.spaced(PROBE_INTERVAL)),
     Effect.zipRight(Effect.never),
   )
