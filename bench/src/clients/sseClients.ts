@@ -6,6 +6,11 @@
  *
  * Prints `connected <n>` once every stream has responded with 200. On SIGUSR2 it writes the
  * delays kept so far to SSE_OUTPUT as a JSON array, forgets them, and prints `written <n>`.
+ *
+ * While the events arrive, each stream only stores its chunks with their arrival times, and
+ * the frames are parsed on SIGUSR2. Parsing as they arrive would put the work on one event's
+ * earlier streams (all the others in this process, at worst) in front of the arrival time of the later ones.
+ *
  * Run with `node --import tsx bench/src/clients/sseClients.ts`.
  */
 import { writeFileSync } from "node:fs"
@@ -20,6 +25,16 @@ if (url === undefined || output === undefined || !Number.isInteger(connections))
 
 let delays: Array<number> = []
 let connected = 0
+
+/** One stream's received text: the chunks not parsed yet, each with its arrival time. */
+interface Received {
+  readonly chunks: Array<string>
+  readonly arrivals: Array<number>
+  /** The end of the text parsed so far, an incomplete frame. */
+  pending: string
+}
+
+const streams: Array<Received> = []
 
 /** Reads the delays of the complete frames in `text`; returns the incomplete rest. */
 const readFrames = (text: string, arrivedAt: number): string => {
@@ -47,17 +62,30 @@ const readFrames = (text: string, arrivedAt: number): string => {
   return rest
 }
 
+/** Parses every chunk received so far; a frame's arrival is that of the chunk that completed it. */
+const parseReceived = (received: Received): void => {
+  for (let index = 0; index < received.chunks.length; index++) {
+    received.pending = readFrames(
+      received.pending + (received.chunks[index] ?? ""),
+      received.arrivals[index] ?? 0,
+    )
+  }
+  received.chunks.length = 0
+  received.arrivals.length = 0
+}
+
 const open = () => {
   const request = http.get(url, { agent: false }, (response) => {
     if (response.statusCode !== 200) {
       throw new Error(`GET ${url} returned ${response.statusCode}`)
     }
     response.setEncoding("utf8")
-    let pending = ""
+    const received: Received = { chunks: [], arrivals: [], pending: "" }
+    streams.push(received)
     response.on("data", (chunk: string) => {
-      // Date.now() like the worker's timestamp, so both have whole milliseconds of the same
-      // clock. The clock is read before any parsing, so the delay does not include this process's work on the chunk.
-      pending = readFrames(pending + chunk, Date.now())
+      // Date.now() like the worker's timestamp, so both have whole milliseconds of the same clock.
+      received.arrivals.push(Date.now())
+      received.chunks.push(chunk)
     })
     response.on("end", () => {
       throw new Error("an event stream ended")
@@ -76,6 +104,9 @@ for (let index = 0; index < connections; index++) {
 }
 
 process.on("SIGUSR2", () => {
+  for (const received of streams) {
+    parseReceived(received)
+  }
   writeFileSync(output, JSON.stringify(delays))
   process.stdout.write(`written ${delays.length}\n`)
   delays = []

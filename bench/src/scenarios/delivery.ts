@@ -9,7 +9,7 @@
  * The clients run in 1 process (1 and 100 clients) or 2 processes of 500 (1,000 clients),
  * separate from the benchmark process.
  */
-import { readFile } from "node:fs/promises"
+import { mkdir, readFile } from "node:fs/promises"
 import path from "node:path"
 import { createJob, sleep } from "../../../faults/support/api"
 import type { Stack } from "../../../faults/support/harness"
@@ -60,6 +60,8 @@ const startClients = async (
   name: string,
   connections: number,
 ): Promise<ClientProcess> => {
+  // The client process writes its samples here without creating the directory.
+  await mkdir(OUTPUT_DIR, { recursive: true })
   const output = path.join(OUTPUT_DIR, `${name}-${process.pid}.json`)
   const running = startScript(stack, name, "bench/src/clients/sseClients.ts", {
     SSE_URL: `${system.baseUrl}/api/events`,

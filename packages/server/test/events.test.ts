@@ -1,7 +1,8 @@
 /**
  * GET /api/events on a real server, read with a raw HTTP client. The server's
- * event subscriber is wrapped to count open streams, which shows when the server
- * side of a stream has ended.
+ * event subscriber is wrapped to count its open `events` streams. The route keeps
+ * one open while any client is connected, so the count shows when the server side
+ * of the last stream has ended.
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import {
@@ -116,4 +117,36 @@ it("event stream sends a named keep-alive event at once", async () => {
   expect(keepAlive.id).toBeUndefined()
   const payload = JSON.parse(keepAlive.data ?? "") as { readonly serverTime: string }
   expect(Math.abs(Date.parse(payload.serverTime) - Date.now())).toBeLessThan(10_000)
+})
+
+it("event stream reaches every client after one leaves", async () => {
+  // An earlier test's stream may still be ending; this one starts with none open.
+  await openStreams.reach(0)
+  const clients = []
+  for (let index = 0; index < 20; index++) {
+    clients.push(await SseClient.open(`${server.baseUrl}/api/events`))
+  }
+  for (const client of clients) {
+    expect((await client.nextFrame()).retry).toMatch(/^\d+$/)
+  }
+  // Twenty clients share one subscription to the event bus.
+  await openStreams.reach(1)
+  const [leaving, ...staying] = clients
+  leaving?.close()
+
+  const response = await fetch(`${server.baseUrl}/api/jobs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "watched by many", durationSeconds: 2 }),
+  })
+  const job = (await response.json()) as { readonly id: string }
+
+  for (const client of staying) {
+    const envelope = JSON.parse((await client.nextData()).data ?? "") as Record<string, unknown>
+    expect(envelope.job_id).toBe(job.id)
+  }
+  for (const client of staying) {
+    client.close()
+  }
+  await openStreams.reach(0)
 })

@@ -7,7 +7,8 @@
  * Redis). Domain events have no `event:` line, so `EventSource.onmessage`
  * receives every one of them.
  *
- * A keep-alive goes out at once and then every 15 seconds, as a named event
+ * A keep-alive goes out at once and then every 15 seconds (one timer for all
+ * clients, so a client's second keep-alive comes within 15 s), as a named event
  * (`event: keep-alive`, data `{"serverTime": ISO 8601}`). It keeps proxies from
  * closing an idle connection, and because it is an event rather than a comment,
  * a browser can listen for it with `addEventListener("keep-alive")` and show that
@@ -19,78 +20,24 @@
  * then reconnects after the `retry:` delay, and the web app reloads the job list
  * on every open, so it shows the database's state again.
  *
+ * The response also ends when its client has left more than
+ * EventFanOut.MAX_UNSENT_BYTES unread, so one stuck client neither holds up the
+ * others nor holds unbounded memory. EventFanOut.ts describes how one event
+ * reaches every open response.
+ *
  * Each process keeps at most `maxClients` streams open. Beyond that the route
  * responds 503 with a JSON message, so a flood of clients cannot exhaust the
  * process's memory or file descriptors.
  */
 import { HttpApiBuilder, HttpServer, HttpServerResponse } from "@effect/platform"
-import { type DomainEvent, EventSubscriber, encodeEventJson } from "@jobs/domain"
-import { Clock, Deferred, Duration, Effect, Schedule, Stream } from "effect"
+import { EventSubscriber } from "@jobs/domain"
+import { Effect } from "effect"
+import * as EventFanOut from "./EventFanOut"
 
 /** Used when the server is not configured otherwise (SSE_MAX_CLIENTS). */
 export const DEFAULT_MAX_CLIENTS = 10_000
 
 export const EVENTS_PATH = "/api/events"
-
-const KEEP_ALIVE_INTERVAL = Duration.seconds(15)
-
-/** How long EventSource waits before reconnecting after the stream ends, in milliseconds. */
-const RECONNECT_DELAY_MILLIS = 3000
-
-const encoder = new TextEncoder()
-
-const OPENING = encoder.encode(`: connected\nretry: ${RECONNECT_DELAY_MILLIS}\n\n`)
-
-/** The SSE event name of the keep-alive; domain events are unnamed (`message`). */
-export const KEEP_ALIVE_EVENT = "keep-alive"
-
-const formatKeepAlive = (nowMillis: number): Uint8Array =>
-  encoder.encode(
-    `event: ${KEEP_ALIVE_EVENT}\ndata: ${JSON.stringify({ serverTime: new Date(nowMillis).toISOString() })}\n\n`,
-  )
-
-// The event bus hands the same decoded event object to every client's stream, so
-// each event is turned into JSON and bytes once per process rather than once per
-// client. Entries go away with the event objects.
-const formattedEvents = new WeakMap<DomainEvent, Uint8Array>()
-
-const formatEvent = (event: DomainEvent): Uint8Array => {
-  const cached = formattedEvents.get(event)
-  if (cached !== undefined) {
-    return cached
-  }
-  const bytes = encoder.encode(`id: ${event.eventId}\ndata: ${encodeEventJson(event)}\n\n`)
-  formattedEvents.set(event, bytes)
-  return bytes
-}
-
-/**
- * Builds one client's stream. It ends when the client disconnects (the server
- * interrupts it), when `closing` completes, or when `events` ends.
- *
- * NOTE: the opening comment is sent before the subscription to the event bus is
- * in place, so an event published in that instant is not delivered. A client
- * that must not miss a change reads the current state after the stream opens,
- * as the web app does when it reloads the job list.
- */
-const clientStream = (
-  events: Stream.Stream<DomainEvent>,
-  closing: Deferred.Deferred<void>,
-): Stream.Stream<Uint8Array> => {
-  // The first keep-alive goes out at once, so a client learns at open that they arrive.
-  const keepAlive = Stream.repeatEffectWithSchedule(
-    Effect.map(Clock.currentTimeMillis, formatKeepAlive),
-    Schedule.spaced(KEEP_ALIVE_INTERVAL),
-  )
-  return Stream.make(OPENING).pipe(
-    Stream.concat(
-      Stream.merge(Stream.map(events, formatEvent), keepAlive, { haltStrategy: "left" }),
-    ),
-    Stream.interruptWhen(Deferred.await(closing)),
-    Stream.onStart(Effect.logDebug("event stream client connected")),
-    Stream.ensuring(Effect.logDebug("event stream client disconnected")),
-  )
-}
 
 const HEADERS = {
   "cache-control": "no-cache",
@@ -104,7 +51,10 @@ const tooManyClients = (maxClients: number) =>
       _tag: "ServiceUnavailable",
       message: `this server already has ${maxClients} open event streams, the maximum; try again later`,
     },
-    { status: 503, headers: { "retry-after": String(RECONNECT_DELAY_MILLIS / 1000) } },
+    {
+      status: 503,
+      headers: { "retry-after": String(EventFanOut.RECONNECT_DELAY_MILLIS / 1000) },
+    },
   )
 
 /**
@@ -119,8 +69,7 @@ export const layer = (maxClients: number = DEFAULT_MAX_CLIENTS) =>
       yield* HttpServer.HttpServer
       const { events } = yield* EventSubscriber
 
-      const closing = yield* Deferred.make<void>()
-      yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
+      const fanOut = yield* EventFanOut.make(events)
 
       // Checked and incremented in one synchronous step, so two concurrent
       // requests cannot both take the last place.
@@ -160,10 +109,10 @@ export const layer = (maxClients: number = DEFAULT_MAX_CLIENTS) =>
           yield* logRejection
           return tooManyClients(maxClients)
         }
-        return HttpServerResponse.stream(clientStream(events, closing), {
-          contentType: "text/event-stream",
-          headers: HEADERS,
-        })
+        const body = yield* fanOut.open
+        yield* Effect.logDebug("event stream client connected")
+        yield* Effect.addFinalizer(() => Effect.logDebug("event stream client disconnected"))
+        return HttpServerResponse.raw(body, { contentType: "text/event-stream", headers: HEADERS })
       })
 
       yield* router.get(EVENTS_PATH, handle)
