@@ -4,8 +4,8 @@
  * The process opens exactly two connections, whatever the number of consumers: one to
  * PUBLISH, and one SUBSCRIBEd to the channel (a subscribed connection can run no other
  * command). Messages from the subscriber are decoded one by one and fanned out in memory
- * to a queue per consumer, so each `events` stream (the API server's SSE fan-out, the worker's dispatch) costs no
- * Redis connection.
+ * to a queue per consumer, so each `events` stream (the API server's SSE fan-out, or the
+ * worker's dispatch) costs no Redis connection.
  *
  * The layer builds even when Redis is down: publishing and the health check then fail, and
  * ioredis keeps reconnecting and subscribes once Redis is back. Messages published while
