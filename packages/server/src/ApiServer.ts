@@ -4,7 +4,7 @@
  * logging. It needs the ports, the health probes and an HttpServer; main.ts
  * provides the real ones, tests may provide others.
  */
-import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { JobsApi } from "@jobs/domain"
 import { Layer } from "effect"
 import * as ErrorResponses from "./http/ErrorResponses"
@@ -35,5 +35,8 @@ export const layer = (options: ApiServerOptions) =>
       ErrorResponses.layer,
     ]),
     Layer.provide(ApiLive),
+    // An event stream's request fiber lives as long as its client stays connected, and a
+    // tracing span for it would stay in memory all that time, once per client.
+    HttpMiddleware.withTracerDisabledForUrls([EventsRoute.EVENTS_PATH]),
     HttpServer.withLogAddress,
   )
