@@ -26,8 +26,9 @@ export const KEEP_ALIVE_EVENT = "keep-alive"
 
 /**
  * Bytes a client may leave unread beyond what Node's response and socket buffers hold,
- * several hundred events of a few hundred bytes each. A client further behind is ended instead of receiving the next
- * event, so a stuck client costs bounded memory, and its browser reconnects and reloads.
+ * several hundred events of a few hundred bytes each. A client further behind is ended
+ * instead of receiving the next event, so a stuck client costs bounded memory, and its
+ * browser reconnects and reloads.
  */
 export const MAX_UNSENT_BYTES = 256 * 1024
 
@@ -87,7 +88,7 @@ const logSlowClients = (ended: number) =>
         Effect.annotateLogs({ clients: ended, maxUnsentBytes: MAX_UNSENT_BYTES }),
       )
 
-/** Ends every body of `subscription` and forgets them, so later pushes reach none. */
+/** Ends every body of `subscription` and removes them, so later pushes reach none. */
 const endAll = (subscription: Subscription): void => {
   for (const body of subscription.bodies) {
     body.push(null)
