@@ -79,8 +79,8 @@ const handle = (
   // annotation, so its own lines carry the job id and the worker id alone.
   const aboutEvent = Effect.annotateLogs({ eventType: event._tag, jobId: event.jobId })
   switch (event._tag) {
-    // A JobCreated carries the whole new job, so the run can claim it without reading it
-    // first; the claim's conditional update refuses it if it changed meanwhile.
+    // A JobCreated carries the whole new job, so the run claims it without reading it first.
+    // The claim's conditional update rejects it if it changed meanwhile.
     case "JobCreated":
       return startFromEvent(runs, Job.applyEvent(undefined, event) ?? event.jobId, aboutEvent)
     case "JobRequeued":

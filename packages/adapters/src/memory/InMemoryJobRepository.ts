@@ -37,21 +37,21 @@ const withEvent = (state: State, event: JobEvent): State["events"] =>
 const lastSignOfLife = (state: State, job: Job.Job): number =>
   (state.heartbeats.get(job.id) ?? job.startedAt ?? job.createdAt).getTime()
 
-/** The state with the new jobs added, or the id of the first one that exists already. */
+/** Adds the new jobs and their events to the state, or returns the first id that exists. */
 const withNewJobs = (state: State, added: ReadonlyArray<NewJob>): State | string => {
   const jobs = new Map(state.jobs)
-  let events = state.events
+  const events = new Map(state.events)
   for (const { job, event } of added) {
     if (jobs.has(job.id)) {
       return job.id
     }
     jobs.set(job.id, job)
-    events = withEvent({ ...state, events }, event)
+    events.set(job.id, [...(events.get(job.id) ?? []), event])
   }
   return { ...state, jobs, events }
 }
 
-/** The state after `change`, or the same state when its condition does not hold. */
+/** Applies `change` to the state, or returns the same state when its condition does not hold. */
 const withChange = (state: State, { next, expected, event }: JobChange): State => {
   const stored = state.jobs.get(next.id)
   if (stored === undefined || stored.status !== expected || stored.version !== next.version - 1) {

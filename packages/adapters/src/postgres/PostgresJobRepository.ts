@@ -75,8 +75,8 @@ const encodeEnvelope = Schema.encode(JobEventJson)
 // The columns of one element of the JSON array that insertJobs and updateJobs send: a job
 // row and its event's row. Timestamps travel as ISO 8601 text, and the envelope as JSON
 // text that PostgreSQL parses into the jsonb column. The event's row copies envelope fields
-// so that the log can be queried without opening the envelope; its job id and version are
-// the job's own, which the domain's transitions give the event.
+// so that the log can be queried without opening the envelope. Its job id and version are
+// taken from the job, because the domain's transitions give the event the same ones.
 const JOB_AND_EVENT_COLUMNS = `
   id uuid, name text, duration_seconds integer, status text, created_at timestamptz,
   started_at timestamptz, finished_at timestamptz, worker_id text, rerun_of uuid,
@@ -225,7 +225,7 @@ export const make: Effect.Effect<JobRepositoryShape, never, SqlClient.SqlClient>
     // rows they share in the same order.
     const updateJobs = (changes: ReadonlyArray<JobChange>) =>
       Effect.forEach(
-        [...changes].sort((a, b) => (a.next.id < b.next.id ? -1 : a.next.id > b.next.id ? 1 : 0)),
+        [...changes].sort((a, b) => a.next.id.localeCompare(b.next.id)),
         ({ next, expected, event }) =>
           encodeJobAndEvent(next, event).pipe(Effect.map((fields) => ({ ...fields, expected }))),
       ).pipe(

@@ -162,7 +162,8 @@ export const make = (
       return subscription
     })
 
-    // Signals without waiting, so a client's release or the shutdown never waits on the bus.
+    // Completes the stop signal and returns at once, so a client's release or the shutdown
+    // does not wait for the bus's stream to end.
     const stop = (subscription: Subscription) => Deferred.succeed(subscription.stopped, undefined)
 
     const leave = (body: Readable, subscription: Subscription) =>

@@ -21,8 +21,8 @@
  * on every open, so it shows the database's state again.
  *
  * The response also ends when its client has left more than
- * EventFanOut.MAX_UNSENT_BYTES unread, so one stuck client neither holds up the
- * others nor holds unbounded memory. EventFanOut.ts describes how one event
+ * EventFanOut.MAX_UNSENT_BYTES unread, so one stuck client neither delays the
+ * others nor keeps unbounded memory. EventFanOut.ts describes how one event
  * reaches every open response.
  *
  * Each process keeps at most `maxClients` streams open. Beyond that the route
