@@ -19,6 +19,7 @@ import { cpuMillis } from "../cpu"
 import { loadAverage } from "../environment"
 import { OURS, type RateRow, rateFigure, rateTable } from "../figures"
 import { type Peer, peersFor } from "../peers/peers"
+import { table } from "../report"
 import type { Figure, Scenario } from "../scenario"
 import type { System } from "../system"
 
@@ -73,6 +74,16 @@ const createMany = (system: System, jobs: number, label: string) =>
     (index) => createJob(system.baseUrl, `bench throughput ${label} ${index}`, 0),
   )
 
+/** The CPU time per job of each of our set-ups, one column per repetition. */
+const cpuTable = (repetitions: number, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
+  table(
+    [
+      "CPU time per job (ms), API server / worker(s)",
+      ...Array.from({ length: repetitions }, (_, index) => `Repetition ${index + 1}`),
+    ],
+    rows,
+  )
+
 export const throughput: Scenario = {
   name: "throughput",
   title: "Throughput",
@@ -81,7 +92,8 @@ export const throughput: Scenario = {
     const rows: Array<RateRow> = []
     const figures: Array<Figure> = []
     const loads: Array<string> = []
-    const cpuCosts: Array<string> = []
+    // One row per set-up of ours, one cell per repetition: "API server / worker / ..." in ms.
+    const cpuRows: Array<ReadonlyArray<string>> = []
     const record = (metric: string, system: string, label: string, values: Array<number>) => {
       rows.push({ label, values })
       figures.push(rateFigure(metricOf(metric), system, values))
@@ -96,6 +108,7 @@ export const throughput: Scenario = {
       await scoped(stack, async (own) => {
         const system = await startSystem(own, "bench-throughput", setup)
         const rates: Array<number> = []
+        const cpuCells: Array<string> = []
         for (let repetition = 1; repetition <= settings.repetitions; repetition++) {
           const loadBefore = loadAverage()
           const cpuBefore = await cpuOf(system)
@@ -107,13 +120,12 @@ export const throughput: Scenario = {
           const cpuAfter = await cpuOf(system)
           const perJob = (index: number) =>
             (((cpuAfter[index] ?? 0) - (cpuBefore[index] ?? 0)) / jobs).toFixed(2)
-          cpuCosts.push(
-            `ours, ${setup.label}: ${cpuAfter.map((_, index) => perJob(index)).join(" / ")}`,
-          )
+          cpuCells.push(cpuAfter.map((_, index) => perJob(index)).join(" / "))
           loads.push(`ours, ${setup.label}: ${loadBefore} -> ${loadAverage()}`)
           report(`ours, ${setup.label}`, repetition, rate)
         }
         record(setup.label, OURS, `ours, ${setup.label}`, rates)
+        cpuRows.push([`ours, ${setup.label}`, ...cpuCells])
       })
     }
 
@@ -184,10 +196,10 @@ export const throughput: Scenario = {
         ],
       ],
       measures: [],
-      tables: [rateTable("jobs/s", rows)],
+      tables: [rateTable("jobs/s", rows), cpuTable(settings.repetitions, cpuRows)],
       notes: [
         'Ours: from the first POST until the last JobCompleted arrives on the SSE client. Backlog: from the worker\'s "worker started" log line (whole milliseconds) until the last JobCompleted. Peers: from the first enqueue call until the worker process reports the last handler end.',
-        `CPU time per job, API server / worker(s), in ms: ${cpuCosts.join("; ")}.`,
+        "CPU time per job: the CPU time (user and system, from /proc/<pid>/stat) that each process used during the repetition, divided by the jobs, in ms, as API server / worker(s).",
         `1-minute load average at the start and end of each repetition: ${loads.join("; ")}.`,
       ],
       figures,
