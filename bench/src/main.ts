@@ -56,7 +56,10 @@ const main = async (): Promise<number> => {
   stopOnSignal("SIGINT", 130)
   stopOnSignal("SIGTERM", 143)
 
-  const command = ["bun run bench", ...process.argv.slice(2).filter((arg) => arg !== "--")]
+  // Written as the docs write it, with the options after `--`.
+  const commandArguments = process.argv.slice(2).filter((arg) => arg !== "--")
+  const command =
+    commandArguments.length === 0 ? ["bun run bench"] : ["bun run bench --", ...commandArguments]
   const sections = [
     "## Environment",
     renderEnvironment(command.join(" "), new Date(), await describeEnvironment()),

@@ -194,5 +194,8 @@ export const sharedSystems = (runStack: Stack): StartSystem => {
   }
 }
 
+/** The processes of the smoke run's shared system, for the settings of the scenarios that use it. */
+export const SHARED_SYSTEM_SETTINGS = `the smoke run's shared system: 1 API server (the server's default SSE_MAX_CLIENTS), 1 worker (WORKER_CONCURRENCY=${SHARED_CONCURRENCY}), LOG_LEVEL=info`
+
 /** The description of the shared system, for the smoke run's report. */
-export const SHARED_SYSTEM_NOTE = `Smoke run: pickup, throughput, delivery and cancel share one system (1 API server, 1 worker with WORKER_CONCURRENCY=${SHARED_CONCURRENCY}, the server's default SSE_MAX_CLIENTS), started once. The process settings in their sections describe a full run. List starts its own API server, because it needs a database with no worker on it.`
+export const SHARED_SYSTEM_NOTE = `Smoke run: pickup, throughput, delivery and cancel share one system (1 API server, 1 worker with WORKER_CONCURRENCY=${SHARED_CONCURRENCY}, the server's default SSE_MAX_CLIENTS), started once. Throughput runs only the set-up of 1 worker at concurrency 10 and skips the backlog, and list fills fewer rows, as its settings show. List starts its own API server, because it needs a database with no worker on it.`

@@ -20,7 +20,7 @@ import { LogWatch } from "../logLines"
 import { writeSamples } from "../output"
 import type { Scenario } from "../scenario"
 import { summarize } from "../stats"
-import type { System } from "../system"
+import { SHARED_SYSTEM_SETTINGS, type System } from "../system"
 
 const FULL_SAMPLES = 200
 const SMOKE_SAMPLES = 5
@@ -154,7 +154,12 @@ export const cancel: Scenario = {
         ["Warm-up samples (not counted)", String(warmups)],
         ["Job duration", `${JOB_DURATION_SECONDS} s`],
         ["Pause between samples", `random ${MIN_GAP_MILLIS}-${MAX_GAP_MILLIS} ms`],
-        ["Processes", "1 API server, 1 worker (WORKER_CONCURRENCY=100), 1 SSE client"],
+        [
+          "Processes",
+          settings.smoke
+            ? SHARED_SYSTEM_SETTINGS
+            : "1 API server, 1 worker (WORKER_CONCURRENCY=100), 1 SSE client",
+        ],
         ["LOG_LEVEL", "info"],
       ],
       measures: [

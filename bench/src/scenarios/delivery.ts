@@ -19,7 +19,7 @@ import { latencyFigures, OURS } from "../figures"
 import { OUTPUT_DIR } from "../output"
 import type { Figure, Measure, Scenario } from "../scenario"
 import { summarize } from "../stats"
-import type { System } from "../system"
+import { SHARED_SYSTEM_SETTINGS, type System } from "../system"
 
 const FULL_CLIENTS = [1, 100, 1000] as const
 // One count in the smoke run, because each count starts a client process, which takes seconds.
@@ -210,7 +210,9 @@ export const delivery: Scenario = {
         ["Repetitions", String(settings.repetitions)],
         [
           "Ours",
-          `1 API server (SSE_MAX_CLIENTS=${maxClients}), 1 worker (concurrency 10), LOG_LEVEL=info`,
+          settings.smoke
+            ? SHARED_SYSTEM_SETTINGS
+            : `1 API server (SSE_MAX_CLIENTS=${maxClients}), 1 worker (concurrency 10), LOG_LEVEL=info`,
         ],
         ["Open files limit (ulimit -n) of the processes", await openFileLimit()],
       ],
