@@ -12,6 +12,7 @@ import { Job } from "./Job"
 import { JobEventEnvelope } from "./JobEvent"
 import {
   DurationSeconds,
+  formatRejectedValue,
   JobId,
   JobName,
   JobSearch,
@@ -44,7 +45,10 @@ export const JobCursorString = Schema.compose(
   identifier: "JobCursor",
   description: "Opaque cursor: the nextCursor of a previous page",
   // Overrides the base64 and JSON parser messages, which mean nothing to a client.
-  message: () => ({ message: "must be the nextCursor value of a previous page", override: true }),
+  message: (issue) => ({
+    message: `must be the nextCursor value of a previous page, got ${formatRejectedValue(issue.actual)}`,
+    override: true,
+  }),
 })
 
 /**
@@ -76,8 +80,8 @@ export const ListJobsParams = Schema.Struct({
       Schema.int(),
       Schema.between(1, MAX_PAGE_SIZE),
       Schema.annotations({
-        message: () => ({
-          message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
+        message: (issue) => ({
+          message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${formatRejectedValue(issue.actual)}`,
           override: true,
         }),
       }),

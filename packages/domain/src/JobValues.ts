@@ -4,13 +4,40 @@
  */
 import { Schema } from "effect"
 
+/** Maximum length of a rejected value shown in an error message, in characters (code points). */
+export const MAX_REJECTED_VALUE_PREVIEW = 40
+
+/**
+ * Formats a rejected input value for an error message: numbers as written, anything
+ * else as JSON. A value longer than MAX_REJECTED_VALUE_PREVIEW characters is cut, and
+ * the message gives its full length, so a huge input is not echoed back in full.
+ */
+export const formatRejectedValue = (actual: unknown): string => {
+  if (typeof actual === "number") {
+    return String(actual)
+  }
+  if (typeof actual === "string") {
+    const characters = [...actual]
+    return characters.length <= MAX_REJECTED_VALUE_PREVIEW
+      ? JSON.stringify(actual)
+      : `${JSON.stringify(characters.slice(0, MAX_REJECTED_VALUE_PREVIEW).join(""))}... (${characters.length} characters)`
+  }
+  // JSON.stringify returns undefined for undefined, functions and symbols.
+  const json = String(JSON.stringify(actual))
+  const characters = [...json]
+  return characters.length <= MAX_REJECTED_VALUE_PREVIEW
+    ? json
+    : `${characters.slice(0, MAX_REJECTED_VALUE_PREVIEW).join("")}... (${characters.length} characters of JSON)`
+}
+
 /** Identifier of a job: a UUID in its canonical lowercase-or-uppercase hex form. */
 export const JobId = Schema.UUID.pipe(
   Schema.brand("JobId"),
   Schema.annotations({
     identifier: "JobId",
     description: "Job identifier (UUID)",
-    message: () => "must be a UUID such as 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a",
+    message: (issue) =>
+      `must be a UUID such as 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a, got ${formatRejectedValue(issue.actual)}`,
   }),
 )
 export type JobId = typeof JobId.Type
@@ -25,20 +52,24 @@ const loneSurrogate = /\p{Cs}/u
 /** Length in Unicode characters (code points), so an emoji counts once. */
 const characterCount = (text: string): number => [...text].length
 
+export const MAX_JOB_NAME_LENGTH = 100
+
 /** Human-readable job name: trimmed, 1-100 characters, no control characters. */
 export const JobName = Schema.Trim.pipe(
-  Schema.filter((name) => name.length > 0 || "must not be empty or only spaces"),
-  Schema.filter(
-    (name) =>
-      characterCount(name) <= 100 || `must be at most 100 characters, got ${characterCount(name)}`,
-  ),
+  Schema.filter((name) => {
+    const length = characterCount(name)
+    return (
+      (length >= 1 && length <= MAX_JOB_NAME_LENGTH) ||
+      `must be from 1 to ${MAX_JOB_NAME_LENGTH} characters after trimming spaces, got ${length}`
+    )
+  }),
   Schema.filter((name) => !controlCharacters.test(name) || "must not contain control characters"),
   Schema.filter((name) => !loneSurrogate.test(name) || "must be valid Unicode text"),
   Schema.brand("JobName"),
   Schema.annotations({
     identifier: "JobName",
-    description: "Job name: 1-100 characters after trimming, no control characters",
-    jsonSchema: { type: "string", minLength: 1, maxLength: 100 },
+    description: `Job name: 1-${MAX_JOB_NAME_LENGTH} characters after trimming, no control characters`,
+    jsonSchema: { type: "string", minLength: 1, maxLength: MAX_JOB_NAME_LENGTH },
   }),
 )
 export type JobName = typeof JobName.Type
@@ -68,10 +99,6 @@ export const JobSearch = Schema.Trim.pipe(
 )
 export type JobSearch = typeof JobSearch.Type
 
-/** Shows a rejected input value in an error message: numbers as written, anything else as JSON. */
-const formatActual = (actual: unknown): string =>
-  typeof actual === "number" ? String(actual) : String(JSON.stringify(actual))
-
 export const MIN_DURATION_SECONDS = 0
 export const MAX_DURATION_SECONDS = 30
 
@@ -89,7 +116,7 @@ export const DurationSeconds = Schema.Number.pipe(
     jsonSchema: { type: "integer", minimum: MIN_DURATION_SECONDS, maximum: MAX_DURATION_SECONDS },
     // Overrides "Expected number" too, so a string or null also gets the accepted range.
     message: (issue) => ({
-      message: `must be a whole number of seconds from ${MIN_DURATION_SECONDS} to ${MAX_DURATION_SECONDS}, got ${formatActual(issue.actual)}`,
+      message: `must be a whole number of seconds from ${MIN_DURATION_SECONDS} to ${MAX_DURATION_SECONDS}, got ${formatRejectedValue(issue.actual)}`,
       override: true,
     }),
   }),
@@ -106,7 +133,7 @@ export const JobStatus = Schema.Literal(
   Schema.annotations({
     identifier: "JobStatus",
     message: (issue) => ({
-      message: `must be one of PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, got ${formatActual(issue.actual)}`,
+      message: `must be one of PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, got ${formatRejectedValue(issue.actual)}`,
       override: true,
     }),
   }),

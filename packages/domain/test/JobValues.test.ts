@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { DurationSeconds, JobId, JobName } from "../src/index"
+import { DurationSeconds, formatRejectedValue, JobId, JobName } from "../src/index"
 
 const decodeName = Schema.decodeUnknownEither(JobName)
 const decodeDuration = Schema.decodeUnknownEither(DurationSeconds)
@@ -37,6 +37,18 @@ describe("JobName", () => {
   ])("rejects %s", (_case, input) => {
     expect(Either.isLeft(decodeName(input))).toBe(true)
   })
+
+  it.each([
+    ["empty", "", 0],
+    ["only spaces", "   ", 0],
+    ["101 characters", "a".repeat(101), 101],
+    ["101 emoji", "😀".repeat(101), 101],
+  ])("states the accepted length for %s", (_case, input, length) => {
+    const error = Either.flip(decodeName(input)).pipe(Either.getOrThrow)
+    expect(error.message).toContain(
+      `must be from 1 to 100 characters after trimming spaces, got ${length}`,
+    )
+  })
 })
 
 describe("DurationSeconds", () => {
@@ -69,5 +81,39 @@ describe("JobId", () => {
 
   it.each(["not-a-uuid", "", "3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5"])("rejects %j", (input) => {
     expect(Either.isLeft(decodeId(input))).toBe(true)
+  })
+
+  it("repeats the rejected id", () => {
+    const error = Either.flip(decodeId("nope")).pipe(Either.getOrThrow)
+    expect(error.message).toContain(
+      `must be a UUID such as 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a, got "nope"`,
+    )
+  })
+
+  it("cuts a long rejected id short", () => {
+    const error = Either.flip(decodeId("a".repeat(5000))).pipe(Either.getOrThrow)
+    expect(error.message).toContain(`got "${"a".repeat(40)}"... (5000 characters)`)
+    expect(error.message).not.toContain("a".repeat(41))
+  })
+})
+
+describe("formatRejectedValue", () => {
+  it.each([
+    ["a number as written", 31, "31"],
+    ["Infinity as written", Number.POSITIVE_INFINITY, "Infinity"],
+    ["a string as JSON", 'say "hi"', '"say \\"hi\\""'],
+    ["null", null, "null"],
+    ["undefined", undefined, "undefined"],
+    ["an array as JSON", ["1", "2"], '["1","2"]'],
+    ["a string of 40 characters whole", "b".repeat(40), `"${"b".repeat(40)}"`],
+    ["a string of 41 characters cut", "b".repeat(41), `"${"b".repeat(40)}"... (41 characters)`],
+    ["emoji by code point", "😀".repeat(41), `"${"😀".repeat(40)}"... (41 characters)`],
+    [
+      "long JSON cut",
+      { text: "c".repeat(100) },
+      `{"text":"${"c".repeat(31)}... (111 characters of JSON)`,
+    ],
+  ])("formats %s", (_case, input, expected) => {
+    expect(formatRejectedValue(input)).toBe(expected)
   })
 })

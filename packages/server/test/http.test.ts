@@ -3,6 +3,7 @@
  * throwaway database and Redis on a channel of this file only.
  */
 
+import * as http from "node:http"
 import { SqlClient } from "@effect/sql"
 import { InMemoryEventBus, Postgres, PostgresJobRepository, RedisEventBus } from "@jobs/adapters"
 import {
@@ -38,6 +39,7 @@ import {
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const UUID_MESSAGE = "id: must be a UUID such as 3f2b8c1e-5d4a-4e8b-9a63-0c7f1e2d4b5a"
 
 interface JobJson {
   readonly id: string
@@ -221,7 +223,9 @@ describe("creating and reading jobs", () => {
       const body = (await response.json()) as ErrorJson
 
       expect(response.status, `limit=${limit}`).toBe(400)
-      expect(body.message, `limit=${limit}`).toBe("limit: must be a whole number from 1 to 100")
+      expect(body.message, `limit=${limit}`).toBe(
+        `limit: must be a whole number from 1 to 100, got "${limit}"`,
+      )
     }
   })
 
@@ -230,7 +234,19 @@ describe("creating and reading jobs", () => {
     const body = (await response.json()) as ErrorJson
 
     expect(response.status).toBe(400)
-    expect(body.message).toBe("cursor: must be the nextCursor value of a previous page")
+    expect(body.message).toBe(
+      `cursor: must be the nextCursor value of a previous page, got "not-a-cursor"`,
+    )
+  })
+
+  it("list cuts a long rejected cursor short", async () => {
+    const response = await get(`/api/jobs?cursor=${"c".repeat(5000)}`)
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toBe(
+      `cursor: must be the nextCursor value of a previous page, got "${"c".repeat(40)}"... (5000 characters)`,
+    )
   })
 
   it("list rejects an unknown status", async () => {
@@ -238,7 +254,9 @@ describe("creating and reading jobs", () => {
     const body = (await response.json()) as ErrorJson
 
     expect(response.status).toBe(400)
-    expect(body.message).toMatch(/^status: must be one of PENDING, RUNNING, COMPLETED/)
+    expect(body.message).toBe(
+      `status: must be one of PENDING, RUNNING, COMPLETED, CANCELLED, FAILED, got "DONE"`,
+    )
   })
 
   it("get of an id that is not a UUID is a 400", async () => {
@@ -246,7 +264,16 @@ describe("creating and reading jobs", () => {
     const body = (await response.json()) as ErrorJson
 
     expect(response.status).toBe(400)
-    expect(body.message).toMatch(/^id: must be a UUID/)
+    expect(body.message).toBe(`${UUID_MESSAGE}, got "not-a-uuid"`)
+  })
+
+  it("get of a long id cuts it short", async () => {
+    // The router matches a path parameter of at most 100 characters, so a longer id is a 404.
+    const response = await get(`/api/jobs/${"a".repeat(100)}`)
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toBe(`${UUID_MESSAGE}, got "${"a".repeat(40)}"... (100 characters)`)
   })
 
   it("get of an unknown job is a 404", async () => {
@@ -262,6 +289,18 @@ describe("creating and reading jobs", () => {
     })
   })
 })
+
+/** Builds the 400 message for a body that is not JSON, with the message JSON.parse gives for it. */
+const malformedJsonMessage = (body: string): string => {
+  let parserMessage = ""
+  try {
+    JSON.parse(body)
+  } catch (error) {
+    parserMessage = (error as SyntaxError).message
+  }
+  expect(parserMessage).not.toBe("")
+  return `request body is not valid JSON (${parserMessage}): send a JSON object with name and durationSeconds, for example {"name":"report","durationSeconds":5}`
+}
 
 describe("invalid job input", () => {
   const cases: ReadonlyArray<{
@@ -302,17 +341,17 @@ describe("invalid job input", () => {
     {
       title: "empty name",
       body: `{"name":"","durationSeconds":1}`,
-      message: "name: must not be empty or only spaces",
+      message: "name: must be from 1 to 100 characters after trimming spaces, got 0",
     },
     {
       title: "name of spaces",
       body: `{"name":"   ","durationSeconds":1}`,
-      message: "name: must not be empty or only spaces",
+      message: "name: must be from 1 to 100 characters after trimming spaces, got 0",
     },
     {
       title: "name of 101 characters",
       body: JSON.stringify({ name: "a".repeat(101), durationSeconds: 1 }),
-      message: "name: must be at most 100 characters, got 101",
+      message: "name: must be from 1 to 100 characters after trimming spaces, got 101",
     },
     {
       title: "name with a control character",
@@ -335,9 +374,19 @@ describe("invalid job input", () => {
       message: "body: must be a JSON object with name and durationSeconds",
     },
     {
-      title: "malformed JSON",
+      title: "truncated JSON",
       body: `{"name": "x", "durationSeconds": `,
-      message: "request body is not valid JSON",
+      message: malformedJsonMessage(`{"name": "x", "durationSeconds": `),
+    },
+    {
+      title: "JSON with a trailing comma",
+      body: `{"name":"x",}`,
+      message: malformedJsonMessage(`{"name":"x",}`),
+    },
+    {
+      title: "JSON with an unquoted value",
+      body: `{"name": report}`,
+      message: malformedJsonMessage(`{"name": report}`),
     },
   ]
 
@@ -352,6 +401,19 @@ describe("invalid job input", () => {
       expect(error.message).toBe(message)
     })
   }
+
+  it("malformed JSON keeps the decode error shape", async () => {
+    const body = `{"name": report}`
+
+    const response = await post("/api/jobs", body)
+
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      _tag: "HttpApiDecodeError",
+      issues: [],
+      message: malformedJsonMessage(body),
+    })
+  })
 
   it("field errors also come as issues with a path", async () => {
     const response = await post("/api/jobs", `{"name":"","durationSeconds":31}`)
@@ -406,7 +468,7 @@ describe("job events", () => {
     const body = (await response.json()) as ErrorJson
 
     expect(response.status).toBe(400)
-    expect(body.message).toMatch(/^id: must be a UUID/)
+    expect(body.message).toBe(`${UUID_MESSAGE}, got "not-a-uuid"`)
   })
 })
 
@@ -450,14 +512,89 @@ describe("request bodies", () => {
     expect(response.status).toBe(201)
   })
 
-  it("chunked body over 16 KiB is cut off and the server keeps serving", async () => {
-    const outcome = await postChunked([`{"name":"`, "x".repeat(17 * KIB), `","durationSeconds":1}`])
-      .then((response) => response.status)
-      .catch((error: unknown) => (error instanceof Error ? error.message : String(error)))
+  /** POSTs `body` over node:http in chunks of 1 KiB, with no Content-Length, and reads the reply. */
+  const postChunkedOverSocket = (body: string) =>
+    new Promise<{ readonly status: number | undefined; readonly text: string }>(
+      (resolve, reject) => {
+        const request = http.request(`${server.baseUrl}/api/jobs`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+        })
+        request.on("response", (response) => {
+          let text = ""
+          response.setEncoding("utf8")
+          response.on("data", (chunk: string) => {
+            text += chunk
+          })
+          response.on("end", () => resolve({ status: response.statusCode, text }))
+          response.on("error", reject)
+        })
+        request.on("error", reject)
+        for (let offset = 0; offset < body.length; offset += KIB) {
+          request.write(body.slice(offset, offset + KIB))
+        }
+        request.end()
+      },
+    )
 
-    // The server stops reading at 16 KiB and closes the connection (see RequestLimits).
-    expect(outcome).toBe("fetch failed")
+  it("chunked body over 16 KiB is a 413 over a real socket", async () => {
+    const body = JSON.stringify({ name: "x".repeat(20_000), durationSeconds: 1 })
+
+    const reply = await postChunkedOverSocket(body)
+
+    expect(reply.status).toBe(413)
+    expect(JSON.parse(reply.text)).toEqual({
+      _tag: "PayloadTooLarge",
+      message: "request body is larger than 16384 bytes (16 KiB), the maximum",
+      maxBytes: 16384,
+    })
     expect((await get("/api/health")).status).toBe(200)
+  })
+
+  it("chunked body on a GET is ignored", async () => {
+    const reply = await new Promise<number | undefined>((resolve, reject) => {
+      const request = http.request(`${server.baseUrl}/api/jobs?limit=1`, {
+        method: "GET",
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      })
+      request.on("response", (response) => {
+        response.resume()
+        response.on("end", () => resolve(response.statusCode))
+      })
+      request.on("error", reject)
+      request.end("{}")
+    })
+
+    expect(reply).toBe(200)
+  })
+
+  it("chunked body of 1 MiB is a 413 over a real socket", async () => {
+    const body = JSON.stringify({ name: "x".repeat(1024 * KIB), durationSeconds: 1 })
+
+    const reply = await postChunkedOverSocket(body)
+
+    expect(reply.status).toBe(413)
+    expect((JSON.parse(reply.text) as ErrorJson)._tag).toBe("PayloadTooLarge")
+  })
+
+  it("chunked body over 16 KiB is a 413 for fetch", async () => {
+    const response = await postChunked([
+      `{"name":"`,
+      "x".repeat(17 * KIB),
+      `","durationSeconds":1}`,
+    ])
+
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as ErrorJson)._tag).toBe("PayloadTooLarge")
+  })
+
+  it("chunked body of malformed JSON is a 400", async () => {
+    const body = `{"name": report}`
+
+    const response = await postChunked([body])
+
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as ErrorJson).message).toBe(malformedJsonMessage(body))
   })
 
   it("body under 16 KiB with a long name is a 400", async () => {
@@ -467,7 +604,7 @@ describe("request bodies", () => {
 
     expect(response.status).toBe(400)
     expect(((await response.json()) as ErrorJson).message).toBe(
-      `name: must be at most 100 characters, got ${15 * KIB}`,
+      `name: must be from 1 to 100 characters after trimming spaces, got ${15 * KIB}`,
     )
   })
 
@@ -675,7 +812,15 @@ describe("re-running jobs", () => {
     const body = (await response.json()) as ErrorJson
 
     expect(response.status).toBe(400)
-    expect(body.message).toMatch(/^id: must be a UUID/)
+    expect(body.message).toBe(`${UUID_MESSAGE}, got "not-a-uuid"`)
+  })
+
+  it("cancel of an id that is not a UUID is a 400", async () => {
+    const response = await post("/api/jobs/nope/cancel")
+    const body = (await response.json()) as ErrorJson
+
+    expect(response.status).toBe(400)
+    expect(body.message).toBe(`${UUID_MESSAGE}, got "nope"`)
   })
 })
 
@@ -778,6 +923,17 @@ describe("documentation, routing and CORS", () => {
     expect(response.headers.get("content-type")).toContain("text/html")
     expect(html).toContain("swagger-ui")
     expect(html).not.toMatch(/<script[^>]+src="https?:/)
+  })
+
+  it("unknown long route is cut short in the 404", async () => {
+    const path = `/api/jobs/${"a".repeat(5000)}`
+
+    const response = await get(path)
+
+    expect(response.status).toBe(404)
+    expect(((await response.json()) as ErrorJson).message).toBe(
+      `GET ${path.slice(0, 200)}... (${path.length} characters) does not exist. The API is under /api and documented at /docs.`,
+    )
   })
 
   it("unknown route is a 404 with a JSON message", async () => {

@@ -107,7 +107,9 @@ describe("job page in English", () => {
 
     const alert = page.getByRole("alert")
     await alert.waitFor()
-    expect(await alert.textContent()).toContain("name: must not be empty or only spaces")
+    expect(await alert.textContent()).toContain(
+      "name: must be from 1 to 100 characters after trimming spaces, got 0",
+    )
   })
 
   it("opens exactly one event stream for the page", () => {

@@ -4,8 +4,10 @@
  * - a request that fails validation (400 HttpApiDecodeError) keeps its `issues`
  *   and gets a one-line `message` such as
  *   `durationSeconds: must be a whole number of seconds from 0 to 30, got 1.5`,
- * - a body that is not valid JSON gets a 400 instead of an empty one,
- * - a chunked body that grows past the size limit gets a 413,
+ * - a body that is not valid JSON gets a 400 instead of an empty one, with the
+ *   parser's message and an example of an accepted body,
+ * - a body that the Node request reader stops at the size limit gets a 413
+ *   (a fallback, because RequestLimits checks the size first),
  * - an unknown path gets a 404 instead of an empty one.
  */
 import {
@@ -39,16 +41,39 @@ export const firstIssuePerField = (issues: ReadonlyArray<Issue>): ReadonlyArray<
 export const summarizeIssues = (issues: ReadonlyArray<Issue>): string =>
   issues.map((issue) => `${fieldOf(issue)}: ${issue.message}`).join("; ")
 
-const isMalformedBody = (failure: unknown): boolean =>
+const isMalformedBody = (failure: unknown): failure is HttpServerError.RequestError =>
   HttpServerError.isServerError(failure) &&
   failure._tag === "RequestError" &&
   failure.reason === "Decode"
+
+/** A request body that POST /api/jobs accepts, the only endpoint that reads a body. */
+const ACCEPTED_BODY = `a JSON object with name and durationSeconds, for example {"name":"report","durationSeconds":5}`
+
+/**
+ * Builds the message for a body that JSON.parse rejects. It includes the parser's own
+ * message, such as "Expected ',' or '}' after property value in JSON at position 111"
+ * (Node 20), which @effect/platform-node 0.108 passes on as the RequestError's cause.
+ * A cause that is not a SyntaxError is left out.
+ */
+const malformedBodyMessage = (failure: HttpServerError.RequestError): string => {
+  const reason = failure.cause instanceof SyntaxError ? ` (${failure.cause.message})` : ""
+  return `request body is not valid JSON${reason}: send ${ACCEPTED_BODY}`
+}
+
+/** Maximum length of the request URL repeated in a 404 message, in UTF-16 code units. */
+const MAX_URL_PREVIEW = 200
+
+/** Cuts a long URL to MAX_URL_PREVIEW characters and states its full length. */
+const previewUrl = (url: string): string =>
+  url.length <= MAX_URL_PREVIEW
+    ? url
+    : `${url.slice(0, MAX_URL_PREVIEW)}... (${url.length} characters)`
 
 const notFound = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
   HttpServerResponse.unsafeJson(
     {
       _tag: "NotFound",
-      message: `${request.method} ${request.url} does not exist. The API is under /api and documented at /docs.`,
+      message: `${request.method} ${previewUrl(request.url)} does not exist. The API is under /api and documented at /docs.`,
     },
     { status: 404 },
   ),
@@ -72,7 +97,7 @@ const rewriteFailures = (app: HttpApp.Default) =>
       return Effect.fail(
         new HttpApiError.HttpApiDecodeError({
           issues: [],
-          message: "request body is not valid JSON",
+          message: malformedBodyMessage(failure),
         }),
       )
     }

@@ -13,6 +13,7 @@ import {
   HttpServerRequest,
   HttpServerResponse,
 } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect, Option } from "effect"
 
 /** The largest request body the server reads, in bytes (16 KiB). */
@@ -59,9 +60,10 @@ const mediaTypeOf = (contentType: string): string =>
   (contentType.split(";")[0] ?? "").trim().toLowerCase()
 
 /**
- * True for the failure of reading a body (sent without Content-Length) past the
- * limit. The Node request reader reports it as a RequestError whose cause has the message
- * "maxBytes exceeded" (@effect/platform-node 0.108).
+ * True for the failure of the Node request reader when a body grows past the limit
+ * that `withMaxBodySize` sets: a RequestError whose cause has the message
+ * "maxBytes exceeded" (@effect/platform-node 0.108). limitRequests checks
+ * Content-Length and reads chunked bodies itself, so this is a fallback.
  */
 export const isBodyTooLarge = (failure: unknown): boolean =>
   HttpServerError.isServerError(failure) &&
@@ -71,14 +73,70 @@ export const isBodyTooLarge = (failure: unknown): boolean =>
   failure.cause.message === "maxBytes exceeded"
 
 /**
+ * Reads a body sent without Content-Length (chunked) from the Node request, counting
+ * bytes, and returns undefined once it grows past MAX_BODY_BYTES. From then on the
+ * rest of the body is read and dropped until the 413 is sent and Node closes the
+ * connection, because the 413 has a Connection: close header. The request reader of
+ * @effect/platform-node 0.108 is not used here, because when its own limit stops it,
+ * it destroys the request stream, which closes the connection before any response is
+ * written.
+ */
+const readChunkedBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.async<Buffer | undefined>((resume) => {
+    const source = NodeHttpServerRequest.toIncomingMessage(request)
+    const chunks: Array<Buffer> = []
+    let bytes = 0
+
+    const stopListening = () => {
+      source.off("data", onData)
+      source.off("end", onEnd)
+      source.off("error", onError)
+    }
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length
+      if (bytes <= MAX_BODY_BYTES) {
+        chunks.push(chunk)
+        return
+      }
+      stopListening()
+      // Keeps the stream flowing with no reader, so Node drops the rest of the body.
+      source.resume()
+      resume(Effect.succeed(undefined))
+    }
+    const onEnd = () => {
+      stopListening()
+      resume(Effect.succeed(Buffer.concat(chunks)))
+    }
+    // Node emits "error" when the connection breaks before the body ends, so no
+    // response can reach the client, and the handler is interrupted.
+    const onError = () => {
+      stopListening()
+      resume(Effect.interrupt)
+    }
+
+    source.on("data", onData)
+    source.on("end", onEnd)
+    source.on("error", onError)
+    return Effect.sync(stopListening)
+  })
+
+/** Copies the request with `body`, already read, as its body, for the handlers to decode. */
+const withBody = (request: HttpServerRequest.HttpServerRequest, body: Buffer) => {
+  const replaced = HttpServerRequest.fromWeb(
+    // The host is a placeholder because the Fetch API needs an absolute URL. fromWeb drops it.
+    new Request(`http://localhost${request.originalUrl}`, { method: request.method, body }),
+  ).modify({ url: request.url, headers: request.headers })
+  return Option.match(request.remoteAddress, {
+    onNone: () => replaced,
+    onSome: (remoteAddress) => replaced.modify({ remoteAddress }),
+  })
+}
+
+/**
  * Responds 413 to a Content-Length above the limit without reading the body, 415
  * to a body that is not JSON, and otherwise runs `app` with the body limit set.
- * The limit also stops a chunked body that declares no length: reading it fails
- * (see `isBodyTooLarge`), and ErrorResponses turns that failure into a 413.
- *
- * NOTE: for such a chunked body the 413 never reaches the client. The Node
- * request reader of @effect/platform-node 0.108 destroys the request stream when
- * it stops reading, which closes the connection before the response is written.
+ * A chunked body, which declares no length, is read here first (see
+ * `readChunkedBody`), and gets a 413 once it grows past the limit.
  */
 export const limitRequests = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
@@ -93,6 +151,24 @@ export const limitRequests = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default
       mediaTypeOf(contentType) !== ACCEPTED_MEDIA_TYPE
     ) {
       return Effect.succeed(unsupportedMediaType(contentType))
+    }
+    // A GET or HEAD never has its body read, and the Fetch API that `withBody` uses
+    // rejects a body on those methods, so their bodies are left to the limit below.
+    if (
+      length === undefined &&
+      request.headers["transfer-encoding"] !== undefined &&
+      request.method !== "GET" &&
+      request.method !== "HEAD"
+    ) {
+      return Effect.flatMap(readChunkedBody(request), (body) =>
+        body === undefined
+          ? Effect.succeed(payloadTooLarge(undefined))
+          : Effect.provideService(
+              app,
+              HttpServerRequest.HttpServerRequest,
+              withBody(request, body),
+            ),
+      )
     }
     return HttpIncomingMessage.withMaxBodySize(app, Option.some(MAX_BODY_BYTES))
   })
