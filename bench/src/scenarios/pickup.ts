@@ -16,6 +16,7 @@
  */
 import { createJob, sleep } from "../../../faults/support/api"
 import { scoped } from "../children"
+import { cpuMillis } from "../cpu"
 import { loadAverage } from "../environment"
 import { latencyFigures, OURS } from "../figures"
 import { LogWatch } from "../logLines"
@@ -33,6 +34,9 @@ const MAX_GAP_MILLIS = 500
 const CONCURRENCY = 10
 // pg-boss polls every 2 s, so a few seconds is the most a healthy system needs.
 const STEP_TIMEOUT_MILLIS = 30_000
+// How long our idle processes are watched to learn the CPU their timers use (heartbeats,
+// sweeps, stale checks), which the CPU time per job then leaves out.
+const IDLE_CPU_WINDOW_MILLIS = 5_000
 
 interface Sample {
   readonly toStart: number
@@ -66,6 +70,38 @@ interface Run {
   readonly loads: Array<string>
 }
 
+/** CPU milliseconds used so far by each process, and when they were read. */
+interface CpuReading {
+  readonly millis: ReadonlyArray<number>
+  readonly at: number
+}
+
+const readCpu = async (pids: ReadonlyArray<number>): Promise<CpuReading> => ({
+  millis: await Promise.all(pids.map(cpuMillis)),
+  at: performance.now(),
+})
+
+/** CPU milliseconds per second that each process used between two readings. */
+const cpuRate = (from: CpuReading, to: CpuReading): Array<number> =>
+  to.millis.map(
+    (millis, index) => ((millis - (from.millis[index] ?? 0)) * 1000) / (to.at - from.at),
+  )
+
+/**
+ * CPU milliseconds per job of each process between two readings, without the CPU that the
+ * process uses when idle (`idleRate`, per second) over the same time.
+ */
+const cpuPerJob = (
+  from: CpuReading,
+  to: CpuReading,
+  jobs: number,
+  idleRate: ReadonlyArray<number>,
+): Array<number> =>
+  to.millis.map((millis, index) => {
+    const idle = ((idleRate[index] ?? 0) * (to.at - from.at)) / 1000
+    return (millis - (from.millis[index] ?? 0) - idle) / jobs
+  })
+
 const PICKUP = "pickup latency"
 
 export const pickup: Scenario = {
@@ -75,8 +111,15 @@ export const pickup: Scenario = {
     const samples = settings.samples ?? (settings.smoke ? SMOKE_SAMPLES : FULL_SAMPLES)
     const warmups = settings.smoke ? SMOKE_WARMUP_SAMPLES : WARMUP_SAMPLES
     const runs: Array<Run> = []
+    // Ours only: the CPU time per job of the API server and the worker, one entry per repetition.
+    const cpuCosts: Array<string> = []
+    let idleCpu = ""
 
-    const repeat = async (label: string, send: (key: string) => Promise<Sample>) => {
+    const repeat = async (
+      label: string,
+      send: (key: string) => Promise<Sample>,
+      cpu?: { readonly pids: ReadonlyArray<number>; readonly idleRate: ReadonlyArray<number> },
+    ) => {
       for (let index = 0; index < warmups; index++) {
         await send(`${label}-warm-${index}`)
       }
@@ -85,11 +128,16 @@ export const pickup: Scenario = {
       for (let repetition = 1; repetition <= settings.repetitions; repetition++) {
         const loadBefore = loadAverage()
         const measured: Array<Sample> = []
+        const cpuBefore = cpu === undefined ? undefined : await readCpu(cpu.pids)
         await onSchedule(samples, async (index) => {
           const sample = await send(`${label}-${repetition}-${index}`)
           measured.push(sample)
           return sample.toStart
         })
+        if (cpu !== undefined && cpuBefore !== undefined) {
+          const perJob = cpuPerJob(cpuBefore, await readCpu(cpu.pids), samples, cpu.idleRate)
+          cpuCosts.push(perJob.map((millis) => millis.toFixed(2)).join(" / "))
+        }
         repetitions.push(measured)
         loads.push(`${loadBefore} -> ${loadAverage()}`)
         const summary = summarize(measured.map((sample) => sample.toStart))
@@ -105,24 +153,33 @@ export const pickup: Scenario = {
       const system = await startSystem(own, "bench-pickup", { concurrency: CONCURRENCY })
       const created = new LogWatch(system.api, "job created")
       const claimed = new LogWatch(system.worker, "job claimed")
-      const { repetitions, loads } = await repeat(OURS, async (key) => {
-        const sentAtWallClock = Date.now()
-        const sentAt = performance.now()
-        const job = await createJob(system.baseUrl, `bench pickup ${key}`, 0)
-        const [started, createdAt, claimedAt] = await Promise.all([
-          system.events.waitFor(job.id, "JobStarted", STEP_TIMEOUT_MILLIS),
-          created.waitFor(job.id, STEP_TIMEOUT_MILLIS),
-          claimed.waitFor(job.id, STEP_TIMEOUT_MILLIS),
-        ])
-        system.events.forget(job.id)
-        created.forget(job.id)
-        claimed.forget(job.id)
-        return {
-          toStart: started.arrivedAt - sentAt,
-          toCreatedLog: createdAt - sentAtWallClock,
-          toClaimedLog: claimedAt - sentAtWallClock,
-        }
-      })
+      const pids = [system.api, system.worker].map((running) => running.child.pid ?? 0)
+      const idleFrom = await readCpu(pids)
+      await sleep(settings.smoke ? IDLE_CPU_WINDOW_MILLIS / 5 : IDLE_CPU_WINDOW_MILLIS)
+      const idleRate = cpuRate(idleFrom, await readCpu(pids))
+      idleCpu = idleRate.map((rate) => rate.toFixed(1)).join(" / ")
+      const { repetitions, loads } = await repeat(
+        OURS,
+        async (key) => {
+          const sentAtWallClock = Date.now()
+          const sentAt = performance.now()
+          const job = await createJob(system.baseUrl, `bench pickup ${key}`, 0)
+          const [started, createdAt, claimedAt] = await Promise.all([
+            system.events.waitFor(job.id, "JobStarted", STEP_TIMEOUT_MILLIS),
+            created.waitFor(job.id, STEP_TIMEOUT_MILLIS),
+            claimed.waitFor(job.id, STEP_TIMEOUT_MILLIS),
+          ])
+          system.events.forget(job.id)
+          created.forget(job.id)
+          claimed.forget(job.id)
+          return {
+            toStart: started.arrivedAt - sentAt,
+            toCreatedLog: createdAt - sentAtWallClock,
+            toClaimedLog: claimedAt - sentAtWallClock,
+          }
+        },
+        { pids, idleRate },
+      )
       await writeSamples("pickup-ours", repetitions)
       const onSse = repetitions.map((measured) => summarize(measured.map((s) => s.toStart)))
       runs.push({
@@ -186,6 +243,7 @@ export const pickup: Scenario = {
       measures: runs.flatMap((run) => run.measures),
       notes: [
         "Our figure ends when the JobStarted event reaches an SSE client, so it includes the worker's PUBLISH and the API server's forwarding; the peers' figure ends inside the worker. The log measure of ours is the nearer match, in whole milliseconds.",
+        `Ours, CPU time per job, API server / worker, in ms, per repetition: ${cpuCosts.join(", ")}. It is the CPU time (user and system, from /proc/<pid>/stat) each process used during the repetition, less what it uses when idle, divided by the jobs. Idle, measured over ${(settings.smoke ? IDLE_CPU_WINDOW_MILLIS / 5 : IDLE_CPU_WINDOW_MILLIS) / 1000} s before the first repetition: ${idleCpu} ms of CPU per second.`,
         ...runs.map(
           (run) =>
             `1-minute load average at the start and end of each repetition, ${run.label}: ${run.loads.join(", ")}.`,
