@@ -110,6 +110,8 @@ export const pickup: Scenario = {
   run: async (settings, stack, progress, startSystem) => {
     const samples = settings.samples ?? (settings.smoke ? SMOKE_SAMPLES : FULL_SAMPLES)
     const warmups = settings.smoke ? SMOKE_WARMUP_SAMPLES : WARMUP_SAMPLES
+    // The smoke run watches the idle processes for 1 s only.
+    const idleWindow = settings.smoke ? IDLE_CPU_WINDOW_MILLIS / 5 : IDLE_CPU_WINDOW_MILLIS
     const runs: Array<Run> = []
     // Ours only: the CPU time per job of the API server and the worker, one entry per repetition.
     const cpuCosts: Array<string> = []
@@ -155,7 +157,7 @@ export const pickup: Scenario = {
       const claimed = new LogWatch(system.worker, "job claimed")
       const pids = [system.api, system.worker].map((running) => running.child.pid ?? 0)
       const idleFrom = await readCpu(pids)
-      await sleep(settings.smoke ? IDLE_CPU_WINDOW_MILLIS / 5 : IDLE_CPU_WINDOW_MILLIS)
+      await sleep(idleWindow)
       const idleRate = cpuRate(idleFrom, await readCpu(pids))
       idleCpu = idleRate.map((rate) => rate.toFixed(1)).join(" / ")
       const { repetitions, loads } = await repeat(
@@ -243,7 +245,7 @@ export const pickup: Scenario = {
       measures: runs.flatMap((run) => run.measures),
       notes: [
         "Our figure ends when the JobStarted event reaches an SSE client, so it includes the worker's PUBLISH and the API server's forwarding; the peers' figure ends inside the worker. The log measure of ours is the nearer match, in whole milliseconds.",
-        `Ours, CPU time per job, API server / worker, in ms, per repetition: ${cpuCosts.join(", ")}. It is the CPU time (user and system, from /proc/<pid>/stat) each process used during the repetition, less what it uses when idle, divided by the jobs. Idle, measured over ${(settings.smoke ? IDLE_CPU_WINDOW_MILLIS / 5 : IDLE_CPU_WINDOW_MILLIS) / 1000} s before the first repetition: ${idleCpu} ms of CPU per second.`,
+        `Ours, CPU time per job, API server / worker, in ms, per repetition: ${cpuCosts.join(", ")}. It is the CPU time (user and system, from /proc/<pid>/stat) each process used during the repetition, less what it uses when idle, divided by the jobs. Idle, measured over ${idleWindow / 1000} s before the first repetition: ${idleCpu} ms of CPU per second.`,
         ...runs.map(
           (run) =>
             `1-minute load average at the start and end of each repetition, ${run.label}: ${run.loads.join(", ")}.`,

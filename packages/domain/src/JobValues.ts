@@ -8,6 +8,20 @@ import { Schema } from "effect"
 export const MAX_REJECTED_VALUE_PREVIEW = 40
 
 /**
+ * Cuts `text` to its first `max` characters (code points) and returns them with the full
+ * length, or undefined when `text` is short enough to show whole.
+ */
+export const cutForPreview = (
+  text: string,
+  max: number,
+): { readonly shown: string; readonly length: number } | undefined => {
+  const characters = [...text]
+  return characters.length <= max
+    ? undefined
+    : { shown: characters.slice(0, max).join(""), length: characters.length }
+}
+
+/**
  * Formats a rejected input value for an error message: numbers as written, anything
  * else as JSON. A value longer than MAX_REJECTED_VALUE_PREVIEW characters is cut, and
  * the message gives its full length, so a huge input is not echoed back in full.
@@ -16,18 +30,17 @@ export const formatRejectedValue = (actual: unknown): string => {
   if (typeof actual === "number") {
     return String(actual)
   }
+  // A string is cut before it is quoted, so the preview stays a valid JSON string.
   if (typeof actual === "string") {
-    const characters = [...actual]
-    return characters.length <= MAX_REJECTED_VALUE_PREVIEW
+    const cut = cutForPreview(actual, MAX_REJECTED_VALUE_PREVIEW)
+    return cut === undefined
       ? JSON.stringify(actual)
-      : `${JSON.stringify(characters.slice(0, MAX_REJECTED_VALUE_PREVIEW).join(""))}... (${characters.length} characters)`
+      : `${JSON.stringify(cut.shown)}... (${cut.length} characters)`
   }
   // JSON.stringify returns undefined for undefined, functions and symbols.
   const json = String(JSON.stringify(actual))
-  const characters = [...json]
-  return characters.length <= MAX_REJECTED_VALUE_PREVIEW
-    ? json
-    : `${characters.slice(0, MAX_REJECTED_VALUE_PREVIEW).join("")}... (${characters.length} characters of JSON)`
+  const cut = cutForPreview(json, MAX_REJECTED_VALUE_PREVIEW)
+  return cut === undefined ? json : `${cut.shown}... (${cut.length} characters of JSON)`
 }
 
 /** Identifier of a job: a UUID in its canonical lowercase-or-uppercase hex form. */

@@ -18,7 +18,7 @@ import {
   HttpServerRequest,
   HttpServerResponse,
 } from "@effect/platform"
-import { JobsApi } from "@jobs/domain"
+import { cutForPreview, JobsApi } from "@jobs/domain"
 import { Cause, Effect, type ParseResult } from "effect"
 import { isBodyTooLarge, limitRequests, payloadTooLarge } from "./RequestLimits"
 
@@ -60,14 +60,14 @@ const malformedBodyMessage = (failure: HttpServerError.RequestError): string => 
   return `request body is not valid JSON${reason}: send ${ACCEPTED_BODY}`
 }
 
-/** Maximum length of the request URL repeated in a 404 message, in UTF-16 code units. */
+/** Maximum length of the request URL repeated in a 404 message, in characters (code points). */
 const MAX_URL_PREVIEW = 200
 
 /** Cuts a long URL to MAX_URL_PREVIEW characters and states its full length. */
-const previewUrl = (url: string): string =>
-  url.length <= MAX_URL_PREVIEW
-    ? url
-    : `${url.slice(0, MAX_URL_PREVIEW)}... (${url.length} characters)`
+const previewUrl = (url: string): string => {
+  const cut = cutForPreview(url, MAX_URL_PREVIEW)
+  return cut === undefined ? url : `${cut.shown}... (${cut.length} characters)`
+}
 
 const notFound = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
   HttpServerResponse.unsafeJson(
