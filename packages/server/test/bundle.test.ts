@@ -5,7 +5,7 @@
  * dist/ folders that a benchmark may be starting from are left alone.
  */
 import { execFile } from "node:child_process"
-import { rm } from "node:fs/promises"
+import { readFile, rm } from "node:fs/promises"
 import path from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, expect, it, onTestFailed } from "vitest"
@@ -65,6 +65,19 @@ const printOutputsOnFailure = () =>
   onTestFailed(() => {
     console.error(describeOutputs([server, worker]))
   })
+
+// A single character beyond Latin-1 makes V8 keep the whole bundle source as a two-byte
+// string, twice the memory, for the life of the process.
+it.each([
+  ["server", () => serverBundle],
+  ["migrate", () => migrateBundle],
+  ["worker", () => workerBundle],
+])("bundled %s source is Latin-1 only", async (_name, bundle) => {
+  const source = await readFile(bundle(), "utf8")
+  const beyondLatin1 = /[\u{100}-\u{10ffff}]/u.exec(source)
+
+  expect(beyondLatin1?.[0]).toBeUndefined()
+})
 
 it("bundled migrate applies the migrations", async () => {
   const migrate = startProcess("bundle-migrate", migrateBundle, env, { loader: "none" })
